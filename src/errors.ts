@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   ERR_MSGR1_HEADER_CRC: 'msgr1 message header crc mismatch',
   ERR_MSGR1_DATA_CRC: 'msgr1 message payload crc mismatch',
   ERR_MSGR1_BADPROTOVER: 'peer rejected our protocol version',
+  ERR_MSGR1_ABORTED: 'msgr1 message footer lacks the COMPLETE flag (sender aborted it)',
   // --- handshake / session ---
   ERR_HANDSHAKE: 'handshake failed',
   ERR_HANDSHAKE_TIMEOUT: 'handshake did not reach READY in time',
