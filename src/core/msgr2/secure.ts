@@ -1,0 +1,196 @@
+/**
+ * msgr2 secure mode: AES-128-GCM with the key/nonce schedule of wire §3.3 (Ceph crypto_onwire.cc).
+ *
+ * connection_secret (64 bytes, only 40 used): [0,16) key, [16,28) initial nonce of server→client
+ * traffic, [28,40) initial nonce of client→server traffic. Nonce = le32 `fixed` + le64 `counter`;
+ * every GCM operation uses the current nonce and then advances it: msgr2.0 adds 1 to the le32
+ * first field (mod 2^32), msgr2.1 adds 1 to the le64 counter (mod 2^64). rev0 uses one operation
+ * per frame, rev1 one to three (preamble block, segment-0 remainder, tail). Like Ceph's TX handler
+ * we refuse to use the initial nonce a second time (ERR_NONCE_EXHAUSTED); the RX side applies the
+ * same rule (Ceph does not check on receive, but a peer that wraps is broken either way).
+ * No AAD, 16-byte tags.
+ *
+ * These objects only hand out ciphers in nonce order; the frame layout lives in frame-encoder.ts /
+ * frame-decoder.ts.
+ */
+import { Buffer } from 'node:buffer';
+import { createCipheriv, createDecipheriv, createSecretKey } from 'node:crypto';
+import type { CipherGCM, DecipherGCM, KeyObject } from 'node:crypto';
+import { MsgrError } from '../../errors.ts';
+
+export const GCM_KEY_LEN = 16;
+export const GCM_NONCE_LEN = 12;
+export const GCM_TAG_LEN = 16;
+/** Bytes of connection_secret that are used (key + two nonces). */
+export const CONNECTION_SECRET_MIN = GCM_KEY_LEN + 2 * GCM_NONCE_LEN;
+
+/** The nonce sequence of one direction. */
+class NonceSeq {
+  private readonly cur: Buffer;
+  private readonly initial: Buffer;
+  private usedInitial: boolean;
+
+  constructor(
+    initial: Buffer,
+    readonly rev1: boolean,
+    start?: Buffer,
+  ) {
+    if (initial.length !== GCM_NONCE_LEN || (start !== undefined && start.length !== GCM_NONCE_LEN)) {
+      throw new MsgrError('ERR_INVALID_ARG', `nonce must be ${GCM_NONCE_LEN} bytes`);
+    }
+    this.initial = Buffer.from(initial);
+    this.cur = Buffer.from(start ?? initial);
+    // starting elsewhere than the initial nonce means the initial one was used long ago
+    this.usedInitial = start !== undefined && !this.initial.equals(this.cur);
+  }
+
+  /** The nonce the next operation will use (a copy). */
+  peek(): Buffer {
+    return Buffer.from(this.cur);
+  }
+
+  /**
+   * Returns the nonce for the next operation (the internal buffer: use it before calling next()
+   * again; node:crypto copies the IV) and advances the sequence.
+   */
+  next(): Buffer {
+    const c = this.cur;
+    const i = this.initial;
+    if (c.readUInt32LE(0) === i.readUInt32LE(0) && c.readUInt32LE(4) === i.readUInt32LE(4) && c.readUInt32LE(8) === i.readUInt32LE(8)) {
+      if (this.usedInitial) throw new MsgrError('ERR_NONCE_EXHAUSTED', 'secure mode: out of nonces');
+      this.usedInitial = true;
+    }
+    return c;
+  }
+
+  /** Advance after the nonce returned by next() was handed to node:crypto. */
+  advance(): void {
+    const c = this.cur;
+    if (!this.rev1) {
+      c.writeUInt32LE((c.readUInt32LE(0) + 1) >>> 0, 0);
+      return;
+    }
+    const lo = c.readUInt32LE(4) + 1;
+    if (lo <= 0xffffffff) {
+      c.writeUInt32LE(lo, 4);
+    } else {
+      c.writeUInt32LE(0, 4);
+      c.writeUInt32LE((c.readUInt32LE(8) + 1) >>> 0, 8);
+    }
+  }
+}
+
+export interface SecureOptions {
+  /** msgr2.1 nonce format (le64 counter) and frame layout. */
+  rev1: boolean;
+  /**
+   * Testing aid: start the sequence at this nonce instead of the initial one (as if that many
+   * operations had happened already), e.g. to exercise nonce exhaustion.
+   */
+  startNonce?: Buffer;
+}
+
+/** Transmit side: hands out AES-128-GCM ciphers, one per GCM operation, in nonce order. */
+export class SecureTx {
+  readonly rev1: boolean;
+  private readonly key: KeyObject;
+  private readonly seq: NonceSeq;
+
+  constructor(key: Buffer, initialNonce: Buffer, opts: SecureOptions) {
+    if (key.length !== GCM_KEY_LEN) throw new MsgrError('ERR_INVALID_ARG', `AES-128-GCM key must be ${GCM_KEY_LEN} bytes`);
+    this.rev1 = opts.rev1;
+    this.key = createSecretKey(Buffer.from(key));
+    this.seq = new NonceSeq(initialNonce, opts.rev1, opts.startNonce);
+  }
+
+  /** The nonce the next GCM operation will use. */
+  get nextNonce(): Buffer {
+    return this.seq.peek();
+  }
+
+  /** Start one GCM operation (consumes a nonce). Throws ERR_NONCE_EXHAUSTED. */
+  begin(): CipherGCM {
+    const c = createCipheriv('aes-128-gcm', this.key, this.seq.next(), { authTagLength: GCM_TAG_LEN });
+    this.seq.advance();
+    return c;
+  }
+
+  /** One whole GCM operation: encrypt `parts` as one plaintext, push ciphertext pieces + tag to `out`. */
+  seal(parts: readonly Buffer[], out: Buffer[]): void {
+    const c = this.begin();
+    for (const p of parts) if (p.length > 0) out.push(c.update(p));
+    const fin = c.final();
+    if (fin.length > 0) out.push(fin);
+    out.push(c.getAuthTag());
+  }
+}
+
+/** Receive side: hands out AES-128-GCM deciphers, one per GCM operation, in nonce order. */
+export class SecureRx {
+  readonly rev1: boolean;
+  private readonly key: KeyObject;
+  private readonly seq: NonceSeq;
+
+  constructor(key: Buffer, initialNonce: Buffer, opts: SecureOptions) {
+    if (key.length !== GCM_KEY_LEN) throw new MsgrError('ERR_INVALID_ARG', `AES-128-GCM key must be ${GCM_KEY_LEN} bytes`);
+    this.rev1 = opts.rev1;
+    this.key = createSecretKey(Buffer.from(key));
+    this.seq = new NonceSeq(initialNonce, opts.rev1, opts.startNonce);
+  }
+
+  get nextNonce(): Buffer {
+    return this.seq.peek();
+  }
+
+  /** Start one GCM operation (consumes a nonce). Throws ERR_NONCE_EXHAUSTED. */
+  begin(): DecipherGCM {
+    const d = createDecipheriv('aes-128-gcm', this.key, this.seq.next(), { authTagLength: GCM_TAG_LEN });
+    this.seq.advance();
+    return d;
+  }
+
+  /**
+   * One whole GCM operation over `ct` = ciphertext || 16-byte tag. Returns the plaintext
+   * (ct.length - 16 bytes). Throws ERR_FRAME_AUTH_TAG on a tag mismatch.
+   */
+  open(ct: Buffer): Buffer {
+    if (ct.length < GCM_TAG_LEN) throw new MsgrError('ERR_FRAME_INVALID', 'ciphertext shorter than the GCM tag', { origin: 'remote' });
+    const d = this.begin();
+    const n = ct.length - GCM_TAG_LEN;
+    d.setAuthTag(ct.subarray(n));
+    const pt = n > 0 ? d.update(ct.subarray(0, n)) : Buffer.alloc(0);
+    finishDecipher(d);
+    return pt;
+  }
+}
+
+/** `final()` of a decipher, mapping a tag mismatch to ERR_FRAME_AUTH_TAG. */
+export function finishDecipher(d: DecipherGCM): void {
+  try {
+    d.final();
+  } catch (e) {
+    throw new MsgrError('ERR_FRAME_AUTH_TAG', 'secure mode: AES-GCM authentication failed', { origin: 'remote', cause: e });
+  }
+}
+
+/**
+ * Build both directions from the connection secret. The client transmits with bytes 28..39 and
+ * receives with 16..27; the server is crossed.
+ */
+export function createSecureHandlers(
+  connectionSecret: Buffer,
+  opts: { rev1: boolean; isServer: boolean },
+): { tx: SecureTx; rx: SecureRx } {
+  if (connectionSecret.length < CONNECTION_SECRET_MIN) {
+    throw new MsgrError('ERR_INVALID_ARG', `connection secret must be at least ${CONNECTION_SECRET_MIN} bytes, got ${connectionSecret.length}`);
+  }
+  const key = connectionSecret.subarray(0, GCM_KEY_LEN);
+  const s2c = connectionSecret.subarray(16, 28);
+  const c2s = connectionSecret.subarray(28, 40);
+  const txNonce = opts.isServer ? s2c : c2s;
+  const rxNonce = opts.isServer ? c2s : s2c;
+  return {
+    tx: new SecureTx(key, txNonce, { rev1: opts.rev1 }),
+    rx: new SecureRx(key, rxNonce, { rev1: opts.rev1 }),
+  };
+}
