@@ -46,11 +46,16 @@ export interface Msgr1ClientHello {
   readonly raw: Buffer;
 }
 
-function legacyAddrBytes(a: EntityAddr): Buffer {
+/**
+ * One legacy ceph_entity_addr (136 bytes). A Ceph client writes its banner at once and its address
+ * only after reading the server's hello: MSGR1_BANNER first, then this.
+ */
+export function encodeMsgr1Addr(a: EntityAddr): Buffer {
   const w = new Writer(LEGACY_ADDR_LEN);
   encodeEntityAddrLegacy(w, a);
   return w.view();
 }
+const legacyAddrBytes = encodeMsgr1Addr;
 
 /** server → client: banner + own addr + the client's addr as seen. 281 bytes. */
 export function encodeMsgr1ServerHello(serverAddr: EntityAddr, peerAddrForMe: EntityAddr): Buffer {

@@ -4,6 +4,7 @@ import { ByteQueue } from '../../../../src/encoding/byte-queue.ts';
 import { isMsgrError } from '../../../../src/errors.ts';
 import {
   checkMsgr1BannerPrefix,
+  encodeMsgr1Addr,
   encodeMsgr1ClientHello,
   encodeMsgr1ServerHello,
   MSGR1_BANNER,
@@ -55,6 +56,9 @@ test('banner: legacy address layout inside the hello (type 0, nonce, BE family, 
   assert.equal(b.readUInt16BE(145 + 10), 41234); // second address's port
   const c = encodeMsgr1ClientHello(client);
   assert.equal(c.readUInt32LE(13), 0xdeadbeef);
+  // banner sent first, address later: the same bytes
+  assert.ok(Buffer.concat([MSGR1_BANNER, encodeMsgr1Addr(client)]).equals(c));
+  assert.equal(encodeMsgr1Addr(client).length, 136);
 });
 
 test('banner: server hello round trip (IPv4, IPv6, blank), raw bytes returned', () => {
