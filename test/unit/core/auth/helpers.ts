@@ -35,3 +35,16 @@ export function manualClock(start = 1_700_000_000_000): { now: () => number; adv
   let t = start;
   return { now: () => t, advance: (ms) => void (t += ms) };
 }
+
+/** Random source that first serves queued buffers (checked against the requested size), then a seeded stream. */
+export function scriptedRandom(seed: string, first: Buffer[] = []): ((n: number) => Buffer) & { queue: Buffer[] } {
+  const rest = seededRandom(seed);
+  const queue = [...first];
+  const fn = (n: number): Buffer => {
+    const b = queue.shift();
+    if (!b) return rest(n);
+    assert.equal(b.length, n, 'scripted random: size mismatch');
+    return Buffer.from(b);
+  };
+  return Object.assign(fn, { queue });
+}
