@@ -1,0 +1,524 @@
+/**
+ * The whole messenger as a sans-IO state machine (Ceph's AsyncMessenger minus threads and
+ * sockets): the connection registry (conns by peer addrs, accepting, anonymous), global_seq,
+ * policies, throttles, the local connection, and the reaper queue. Drivers (the Node shell and
+ * the simulator) feed it transport events and the time, and drain IO commands, bytes to write
+ * and upper-layer events:
+ *
+ *   inputs:  accepted / connected / received / closed / writable / tick / dispatchComplete
+ *   outputs: pollIo / pollTransmit / pollEvent / nextTimeout
+ */
+import type { Buffer } from 'node:buffer';
+import { AddrType, BLANK_ADDR, formatAddrVec, isBlankIp, pickAddr, type EntityAddr } from '../encoding/types/entity-addr.ts';
+import type { EntityNameT } from '../encoding/types/entity-name.ts';
+import { MsgrError } from '../errors.ts';
+import type { Message } from '../messages/message.ts';
+import { AuthNoneClient, AuthNoneServer } from './auth/none.ts';
+import type { AuthClient, AuthServer } from './auth/types.ts';
+import { resolveConfig, type MsgrConfig } from './config.ts';
+import { Conn } from './conn.ts';
+import type { CoreContext, ThrottleSet, ThrottleToken } from './context.ts';
+import type { ConnId, IoCommand, MsgrEvent, Transmit, TransportId } from './events.ts';
+import type { Interceptor } from './interceptor.ts';
+import { NULL_LOG, type LogSink } from './log.ts';
+import { ProtocolV2 } from './msgr2/protocol.ts';
+import type { RandomSource } from './random.ts';
+import { PolicySet, type Policy } from './session/policy.ts';
+import { Throttle } from './session/throttle.ts';
+import { Deque } from './session/deque.ts';
+
+export interface MessengerCoreOptions {
+  name: EntityNameT;
+  /** the nonce in our addresses (random by default in the shell; never 0 for daemons) */
+  nonce: number;
+  config?: Partial<MsgrConfig>;
+  policies?: PolicySet;
+  authClient?: AuthClient;
+  authServer?: AuthServer;
+  random: RandomSource;
+  log?: LogSink;
+  interceptor?: Interceptor;
+}
+
+export type CoreState = 'created' | 'started' | 'stopped';
+
+function addrKey(addrs: readonly EntityAddr[]): string {
+  return formatAddrVec(addrs);
+}
+
+export class MessengerCore implements CoreContext {
+  now = 0;
+  state: CoreState = 'created';
+  readonly config: MsgrConfig;
+  readonly random: RandomSource;
+  log: LogSink;
+  interceptor: Interceptor | undefined;
+  authClient: AuthClient;
+  authServer: AuthServer;
+  myName: EntityNameT;
+  nonce: number;
+  readonly policies: PolicySet;
+  private addrs: EntityAddr[];
+  private globalSeq = 0n;
+  private nextConnId = 1;
+  private nextTid = 1;
+  /** registered connections by peer addrs */
+  private readonly conns = new Map<string, Conn>();
+  private readonly registryKey = new Map<Conn, string>();
+  /** every connection not yet reaped */
+  readonly all = new Map<ConnId, Conn>();
+  private readonly accepting = new Set<Conn>();
+  private readonly anonConns = new Set<Conn>();
+  private readonly reapQueue: Conn[] = [];
+  private readonly byTid = new Map<TransportId, Conn>();
+  private readonly dirty = new Set<Conn>();
+  private readonly io = new Deque<IoCommand>();
+  private readonly events = new Deque<MsgrEvent>();
+  readonly dispatchThrottle: Throttle;
+  private readonly policyThrottles = new Map<number, { messages?: Throttle; bytes?: Throttle }>();
+  /** the loopback connection (messages to ourselves) */
+  readonly localConn: Conn;
+  private localSeq = 0n;
+  readonly counters = { reaped: 0, discarded: 0, accepted: 0, connects: 0 };
+
+  constructor(opts: MessengerCoreOptions) {
+    this.config = resolveConfig(opts.config);
+    this.random = opts.random;
+    this.log = opts.log ?? NULL_LOG;
+    this.interceptor = opts.interceptor;
+    this.myName = opts.name;
+    this.nonce = opts.nonce >>> 0;
+    this.policies = opts.policies ?? new PolicySet();
+    this.authClient = opts.authClient ?? new AuthNoneClient({ name: { type: opts.name.type, id: String(opts.name.num) } });
+    this.authServer = opts.authServer ?? new AuthNoneServer({ nextGlobalId: () => this.nextGlobalSeq() + 4096n });
+    this.addrs = [{ ...BLANK_ADDR, type: AddrType.ANY, nonce: this.nonce }];
+    this.dispatchThrottle = new Throttle('dispatch', this.config.ms_dispatch_throttle_bytes);
+    this.localConn = new Conn(0, 'connector', this.policies.get(opts.name.type), opts.name.type, this.addrs, true);
+    this.localConn.peerName = opts.name;
+  }
+
+  // ------------------------------------------------------------------ identity
+
+  myAddrs(): EntityAddr[] {
+    return this.addrs;
+  }
+
+  /** Set our address vector (after the shell bound its listeners). Not allowed once started. */
+  setMyAddrs(addrs: EntityAddr[]): void {
+    if (this.state !== 'created') throw new MsgrError('ERR_ALREADY_STARTED', 'cannot bind after start');
+    this.addrs = addrs.map((a) => ({ ...a, nonce: this.nonce }));
+    this.localConn.peerAddrs = this.addrs;
+  }
+
+  /** Set our address vector exactly as given (nonce included): e.g. a mon's monmap entry. */
+  setMyAddrsExact(addrs: EntityAddr[]): void {
+    if (this.state !== 'created') throw new MsgrError('ERR_ALREADY_STARTED', 'cannot bind after start');
+    this.addrs = addrs.slice();
+    this.localConn.peerAddrs = this.addrs;
+  }
+
+  /** After a rebind (Ceph: new listeners, nonce += 1000000). Allowed while started. */
+  rebindAddrs(addrs: EntityAddr[], nonce: number): void {
+    this.nonce = nonce >>> 0;
+    this.addrs = addrs.map((a) => ({ ...a, nonce: this.nonce }));
+    this.localConn.peerAddrs = this.addrs;
+  }
+
+  learnedAddr(peerAddrForMe: EntityAddr): void {
+    let changed = false;
+    this.addrs = this.addrs.map((a) => {
+      if (!isBlankIp(a)) return a;
+      changed = true;
+      return { ...peerAddrForMe, type: a.type, port: a.port, nonce: a.nonce };
+    });
+    if (changed && this.log.level >= 1) this.log.write(1, `learned my addr ${formatAddrVec(this.addrs)}`);
+  }
+
+  setName(name: EntityNameT): void {
+    this.myName = name;
+    this.localConn.peerName = name;
+  }
+
+  nextGlobalSeq(min = 0n): bigint {
+    if (min > this.globalSeq) this.globalSeq = min;
+    return ++this.globalSeq;
+  }
+
+  policyFor(peerType: number): Policy {
+    return this.policies.get(peerType);
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  start(now: number): void {
+    this.now = now;
+    if (this.state === 'started') throw new MsgrError('ERR_ALREADY_STARTED');
+    if (this.state === 'stopped') throw new MsgrError('ERR_STOPPED');
+    this.state = 'started';
+  }
+
+  private requireStarted(): void {
+    if (this.state === 'created') throw new MsgrError('ERR_NOT_STARTED', 'start() the messenger first');
+    if (this.state === 'stopped') throw new MsgrError('ERR_STOPPED');
+  }
+
+  /** Mark everything down and refuse further work. The reaper still frees what is dead. */
+  shutdown(now: number): void {
+    this.now = now;
+    if (this.state === 'stopped') return;
+    this.markDownAll(now);
+    this.state = 'stopped';
+  }
+
+  // ------------------------------------------------------------------ connections (API)
+
+  /**
+   * Ceph connect_to: the registered connection for these addrs, or a new one. `anon` creates an
+   * unregistered connection (never shared). Connecting to our own addrs gives the local connection.
+   */
+  connect(addrs: EntityAddr[], peerType: number, now: number, opts: { anon?: boolean } = {}): ConnId {
+    this.now = now;
+    this.requireStarted();
+    if (!addrs.length) throw new MsgrError('ERR_INVALID_ARG', 'empty peer address vector');
+    if (addrKey(addrs) === addrKey(this.addrs)) return this.localConn.id;
+    if (!opts.anon) {
+      const ex = this.lookupConn(addrs);
+      if (ex) return ex.id;
+    }
+    const target = pickAddr(addrs, AddrType.MSGR2) ?? pickAddr(addrs, AddrType.ANY);
+    if (!target) {
+      throw new MsgrError('ERR_INVALID_ARG', `no msgr2 address in ${formatAddrVec(addrs)} (msgr1 is not enabled)`);
+    }
+    const c = this.newConn('connector', this.policyFor(peerType), peerType, addrs, !!opts.anon);
+    c.targetAddr = target;
+    if (opts.anon) this.anonConns.add(c);
+    else this.register(c, addrs);
+    this.counters.connects++;
+    c.proto.connect(now);
+    return c.id;
+  }
+
+  private newConn(role: 'connector' | 'acceptor', policy: Policy, peerType: number, addrs: EntityAddr[], anon: boolean): Conn {
+    const c = new Conn(this.nextConnId++, role, policy, peerType, addrs, anon);
+    c.proto = new ProtocolV2(c, this);
+    this.all.set(c.id, c);
+    return c;
+  }
+
+  private register(c: Conn, addrs: readonly EntityAddr[]): void {
+    const key = addrKey(addrs);
+    this.conns.set(key, c);
+    this.registryKey.set(c, key);
+  }
+
+  getConn(id: ConnId): Conn | undefined {
+    return id === 0 ? this.localConn : this.all.get(id);
+  }
+
+  /** Queue a message. Returns false if the connection is closed (the message is dropped). */
+  send(id: ConnId, msg: Message, now: number): boolean {
+    this.now = now;
+    if (id === 0) {
+      this.requireStarted();
+      msg.seq = ++this.localSeq;
+      msg.src = this.myName;
+      if (msg.priority === 0) msg.priority = 127;
+      this.events.push({ kind: 'dispatch', conn: 0, msg, throttle: undefined });
+      return true;
+    }
+    const c = this.all.get(id);
+    if (!c || c.dead || c.proto.isClosed) return false;
+    const s = c.session;
+    const limit = this.config.ms_send_queue_max_bytes;
+    if (limit > 0 && s.queue.bytes + s.sentBytes + msg.payloadLength > limit && s.queue.count > 0) {
+      throw new MsgrError('ERR_QUEUE_FULL', `connection ${id}: ${s.queue.bytes + s.sentBytes} bytes queued (ms_send_queue_max_bytes ${limit})`);
+    }
+    s.enqueue(msg, 127);
+    c.proto.onQueued(now);
+    return true;
+  }
+
+  /** Bytes queued + unacked on a connection (for send-side backpressure). */
+  queuedBytes(id: ConnId): number {
+    const c = this.all.get(id);
+    return c ? c.session.queue.bytes + c.session.sentBytes : 0;
+  }
+
+  keepalive(id: ConnId, now: number): void {
+    this.now = now;
+    const c = this.all.get(id);
+    if (!c || c.proto.isClosed) return;
+    c.session.keepalivePending = true;
+    c.proto.onQueued(now);
+    this.markDirty(c);
+  }
+
+  /** Local close: no reset event; the reaper discards its queue and closes its socket. */
+  markDown(id: ConnId, now: number): void {
+    this.now = now;
+    const c = this.all.get(id);
+    if (c) c.proto.stop();
+  }
+
+  markDownAll(now: number): void {
+    this.now = now;
+    for (const c of [...this.all.values()]) c.proto.stop();
+  }
+
+  unblock(id: ConnId, now: number): void {
+    this.now = now;
+    this.all.get(id)?.proto.unblock(now);
+  }
+
+  // ------------------------------------------------------------------ transport inputs
+
+  /** A listener accepted a socket. Returns the transport id to use for it. */
+  accepted(localAddr: EntityAddr | undefined, peerAddr: EntityAddr, now: number): TransportId {
+    this.now = now;
+    const tid = this.nextTid++;
+    if (this.state !== 'started') {
+      this.io.push({ kind: 'close', tid });
+      return tid;
+    }
+    const c = this.newConn('acceptor', this.policies.defaultPolicy, -1, [peerAddr], false);
+    c.tid = tid;
+    c.localAddr = localAddr;
+    c.socketPeerAddr = peerAddr;
+    this.byTid.set(tid, c);
+    this.accepting.add(c);
+    this.counters.accepted++;
+    c.proto.onAccepted(now);
+    return tid;
+  }
+
+  connected(tid: TransportId, localAddr: EntityAddr | undefined, now: number): void {
+    this.now = now;
+    const c = this.byTid.get(tid);
+    if (!c) return;
+    c.proto.onConnected(localAddr, now);
+  }
+
+  received(tid: TransportId, chunk: Buffer, now: number): void {
+    this.now = now;
+    const c = this.byTid.get(tid);
+    if (!c) return;
+    c.proto.onBytes(chunk, now);
+  }
+
+  closed(tid: TransportId, err: Error | undefined, now: number): void {
+    this.now = now;
+    const c = this.byTid.get(tid);
+    if (!c) return;
+    this.byTid.delete(tid);
+    c.tid = undefined;
+    c.proto.onTransportClosed(err, now);
+  }
+
+  writable(tid: TransportId, canWrite: boolean, now: number): void {
+    this.now = now;
+    const c = this.byTid.get(tid);
+    if (!c) return;
+    c.writable = canWrite;
+    if (canWrite && c.proto.wantsWrite()) this.dirty.add(c);
+  }
+
+  tick(now: number): void {
+    this.now = now;
+    for (const c of this.all.values()) {
+      const d = c.proto.nextDeadline();
+      if (d !== undefined && d <= now) c.proto.onTick(now);
+    }
+  }
+
+  nextTimeout(): number | undefined {
+    let t: number | undefined;
+    for (const c of this.all.values()) {
+      const d = c.proto.nextDeadline();
+      if (d !== undefined && (t === undefined || d < t)) t = d;
+    }
+    return t;
+  }
+
+  /** The upper layer is done with a dispatched message: give its throttle units back. */
+  dispatchComplete(token: ThrottleToken | undefined): void {
+    if (token) this.releaseThrottle(token);
+  }
+
+  // ------------------------------------------------------------------ outputs
+
+  pollIo(): IoCommand | undefined {
+    return this.io.shift();
+  }
+
+  pollEvent(): MsgrEvent | undefined {
+    return this.events.shift();
+  }
+
+  get hasEvents(): boolean {
+    return this.events.size > 0;
+  }
+
+  pollTransmit(): Transmit | undefined {
+    for (const c of this.dirty) {
+      const tid = c.tid;
+      if (tid === undefined || c.dead) {
+        this.dirty.delete(c);
+        continue;
+      }
+      if (!c.writable) continue;
+      const bufs = c.proto.takeTransmit(this.now, this.config.ms_write_batch_bytes);
+      if (!c.proto.wantsWrite()) this.dirty.delete(c);
+      if (bufs && c.tid === tid) {
+        let bytes = 0;
+        for (const b of bufs) bytes += b.length;
+        return { tid, bufs, bytes };
+      }
+    }
+    return undefined;
+  }
+
+  // ------------------------------------------------------------------ reaper
+
+  /** Connections waiting for the reaper. */
+  get reapable(): number {
+    return this.reapQueue.length;
+  }
+
+  /**
+   * The reaper (SimpleMessenger::reaper): for every dead connection, discard its queue,
+   * unregister it, close its socket and free it.
+   */
+  reap(now: number): number {
+    this.now = now;
+    let n = 0;
+    while (this.reapQueue.length) {
+      const c = this.reapQueue.shift()!;
+      const discarded = c.session.discardOutQueue().length;
+      this.unregister(c);
+      this.closeTransport(c);
+      this.dirty.delete(c);
+      this.all.delete(c.id);
+      this.counters.reaped++;
+      this.counters.discarded += discarded;
+      this.events.push({ kind: 'reaped', conn: c.id, discarded });
+      n++;
+    }
+    return n;
+  }
+
+  private unregister(c: Conn): void {
+    const key = this.registryKey.get(c);
+    if (key !== undefined && this.conns.get(key) === c) this.conns.delete(key);
+    this.registryKey.delete(c);
+    this.accepting.delete(c);
+    this.anonConns.delete(c);
+  }
+
+  /** Counts for tests and status: registered, accepting, anonymous, live, dead-not-reaped. */
+  registrySizes(): { conns: number; accepting: number; anon: number; all: number; reapQueue: number; transports: number } {
+    return {
+      conns: this.conns.size,
+      accepting: this.accepting.size,
+      anon: this.anonConns.size,
+      all: this.all.size,
+      reapQueue: this.reapQueue.length,
+      transports: this.byTid.size,
+    };
+  }
+
+  // ------------------------------------------------------------------ CoreContext
+
+  lookupConn(addrs: readonly EntityAddr[], except?: Conn): Conn | undefined {
+    const c = this.conns.get(addrKey(addrs));
+    if (!c || c.dead || c === except) return undefined;
+    return c;
+  }
+
+  acceptConn(c: Conn): boolean {
+    const p = c.policy;
+    if (p.server && p.lossy && !p.registerLossyClients) {
+      this.accepting.delete(c);
+      this.anonConns.add(c);
+      return true;
+    }
+    const key = addrKey(c.peerAddrs);
+    const ex = this.conns.get(key);
+    if (ex && !ex.dead && ex !== c) return false;
+    const old = this.registryKey.get(c);
+    if (old !== undefined && old !== key && this.conns.get(old) === c) this.conns.delete(old);
+    this.conns.set(key, c);
+    this.registryKey.set(c, key);
+    this.accepting.delete(c);
+    this.anonConns.delete(c);
+    return true;
+  }
+
+  openTransport(c: Conn): void {
+    if (c.tid !== undefined) this.closeTransport(c);
+    const tid = this.nextTid++;
+    c.tid = tid;
+    c.writable = true;
+    this.byTid.set(tid, c);
+    this.io.push({ kind: 'connect', tid, addr: c.targetAddr! });
+  }
+
+  closeTransport(c: Conn): void {
+    const tid = c.tid;
+    if (tid === undefined) return;
+    c.tid = undefined;
+    this.byTid.delete(tid);
+    this.io.push({ kind: 'close', tid });
+  }
+
+  moveTransport(from: Conn, to: Conn): void {
+    if (to.tid !== undefined) this.closeTransport(to);
+    const tid = from.tid;
+    from.tid = undefined;
+    if (tid === undefined) return;
+    to.tid = tid;
+    to.writable = from.writable;
+    to.localAddr = from.localAddr;
+    to.socketPeerAddr = from.socketPeerAddr;
+    this.byTid.set(tid, to);
+  }
+
+  pauseTransport(c: Conn): void {
+    if (c.tid !== undefined) this.io.push({ kind: 'pause', tid: c.tid });
+  }
+
+  resumeTransport(c: Conn): void {
+    if (c.tid !== undefined) this.io.push({ kind: 'resume', tid: c.tid });
+  }
+
+  markDirty(c: Conn): void {
+    if (!c.dead) this.dirty.add(c);
+  }
+
+  emit(ev: MsgrEvent): void {
+    this.events.push(ev);
+  }
+
+  stopped(c: Conn): void {
+    if (c.dead) return;
+    c.dead = true;
+    this.reapQueue.push(c);
+  }
+
+  throttlesFor(c: Conn): ThrottleSet {
+    let t = this.policyThrottles.get(c.peerType);
+    if (!t) {
+      const lim = c.policy.throttle;
+      t = {};
+      if (lim?.messages) t.messages = new Throttle(`policy-messages-${c.peerType}`, lim.messages);
+      if (lim?.bytes) t.bytes = new Throttle(`policy-bytes-${c.peerType}`, lim.bytes);
+      this.policyThrottles.set(c.peerType, t);
+    }
+    return { messages: t.messages, bytes: t.bytes, dispatch: this.dispatchThrottle };
+  }
+
+  releaseThrottle(t: ThrottleToken): void {
+    if (t.messages && t.set.messages) t.set.messages.put(t.messages);
+    if (t.set.bytes) t.set.bytes.put(t.bytes);
+    t.set.dispatch.put(t.bytes);
+  }
+}
