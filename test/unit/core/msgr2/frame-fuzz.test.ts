@@ -202,7 +202,7 @@ test('fuzz: every control-frame decoder and decodeHeader2 on 20,000+ mutated pay
   for (let i = 0; i < 22000; i++) {
     const [tag0, p0] = rng.pick(payloads);
     const tag = rng.int(8) === 0 ? 1 + rng.int(22) : tag0; // sometimes another tag's decoder
-    let p = Buffer.from(p0);
+    let p: Buffer = Buffer.from(p0);
     switch (rng.int(5)) {
       case 0: for (let k = 1 + rng.int(4); k > 0; k--) if (p.length) p[rng.int(p.length)]! ^= 1 << rng.int(8); break;
       case 1: p = p.subarray(0, rng.int(p.length + 1)); break;
