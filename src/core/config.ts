@@ -25,6 +25,8 @@ export interface MsgrConfig {
   ms_bind_msgr2: boolean;
   /** (ceph-msgr) advertise msgr2.1 (REVISION_1) in the banner; false forces msgr2.0 */
   ms_msgr2_rev1: boolean;
+  /** (ceph-msgr) dial a peer's v1 address even when it offers v2 */
+  ms_connect_msgr1: boolean;
   /** connection modes in preference order, per role */
   ms_mon_client_mode: string;
   ms_client_mode: string;
@@ -66,6 +68,7 @@ export const DEFAULT_CONFIG: Readonly<MsgrConfig> = Object.freeze({
   ms_bind_msgr1: true,
   ms_bind_msgr2: true,
   ms_msgr2_rev1: true,
+  ms_connect_msgr1: false,
   ms_mon_client_mode: 'secure crc',
   ms_client_mode: 'crc secure',
   ms_service_mode: 'crc secure',

@@ -16,7 +16,7 @@ import type { Message } from '../messages/message.ts';
 import { AuthNoneClient, AuthNoneServer } from './auth/none.ts';
 import type { AuthClient, AuthServer } from './auth/types.ts';
 import { resolveConfig, type MsgrConfig } from './config.ts';
-import { Conn } from './conn.ts';
+import { Conn, type WireProtocol } from './conn.ts';
 import type { CoreContext, ThrottleSet, ThrottleToken } from './context.ts';
 import type { ConnId, IoCommand, MsgrEvent, Transmit, TransportId } from './events.ts';
 import type { Interceptor } from './interceptor.ts';
@@ -41,6 +41,18 @@ export interface MessengerCoreOptions {
 }
 
 export type CoreState = 'created' | 'started' | 'stopped';
+
+/** Builds the wire protocol object of a connection (msgr2 built in; msgr1 registered by its module). */
+export type ProtocolFactory = (c: Conn, ctx: CoreContext) => WireProtocol;
+
+const protocolFactories: Partial<Record<1 | 2, ProtocolFactory>> = {
+  2: (c, ctx) => new ProtocolV2(c, ctx),
+};
+
+/** Make a wire protocol available to every messenger core (msgr1 registers itself here). */
+export function registerProtocol(version: 1 | 2, f: ProtocolFactory): void {
+  protocolFactories[version] = f;
+}
 
 function addrKey(addrs: readonly EntityAddr[]): string {
   return formatAddrVec(addrs);
@@ -185,11 +197,8 @@ export class MessengerCore implements CoreContext {
       const ex = this.lookupConn(addrs);
       if (ex) return ex.id;
     }
-    const target = pickAddr(addrs, AddrType.MSGR2) ?? pickAddr(addrs, AddrType.ANY);
-    if (!target) {
-      throw new MsgrError('ERR_INVALID_ARG', `no msgr2 address in ${formatAddrVec(addrs)} (msgr1 is not enabled)`);
-    }
-    const c = this.newConn('connector', this.policyFor(peerType), peerType, addrs, !!opts.anon);
+    const { addr: target, version } = this.pickTarget(addrs);
+    const c = this.newConn('connector', this.policyFor(peerType), peerType, addrs, !!opts.anon, version);
     c.targetAddr = target;
     if (opts.anon) this.anonConns.add(c);
     else this.register(c, addrs);
@@ -198,9 +207,35 @@ export class MessengerCore implements CoreContext {
     return c.id;
   }
 
-  private newConn(role: 'connector' | 'acceptor', policy: Policy, peerType: number, addrs: EntityAddr[], anon: boolean): Conn {
+  /**
+   * Which of the peer's addresses to dial and with which protocol: msgr2 when the peer offers a
+   * v2 (or any:) address, msgr1 when it only offers v1 (or when v2 is not available to us).
+   */
+  pickTarget(addrs: readonly EntityAddr[]): { addr: EntityAddr; version: 1 | 2 } {
+    const v2 = pickAddr(addrs, AddrType.MSGR2) ?? pickAddr(addrs, AddrType.ANY);
+    const v1 = pickAddr(addrs, AddrType.LEGACY);
+    const preferV1 = this.config.ms_connect_msgr1;
+    if (v1 && protocolFactories[1] && (preferV1 || !v2)) return { addr: v1, version: 1 };
+    if (v2 && protocolFactories[2] && !preferV1) return { addr: v2, version: 2 };
+    if (v2 && protocolFactories[2]) return { addr: v2, version: 2 };
+    throw new MsgrError(
+      'ERR_INVALID_ARG',
+      `no usable address in ${formatAddrVec(addrs)} (${v1 ? 'msgr1 is not available' : 'no v2/v1 address'})`,
+    );
+  }
+
+  private newConn(
+    role: 'connector' | 'acceptor',
+    policy: Policy,
+    peerType: number,
+    addrs: EntityAddr[],
+    anon: boolean,
+    version: 1 | 2 = 2,
+  ): Conn {
     const c = new Conn(this.nextConnId++, role, policy, peerType, addrs, anon);
-    c.proto = new ProtocolV2(c, this);
+    const f = protocolFactories[version];
+    if (!f) throw new MsgrError('ERR_INVALID_ARG', `msgr${version} is not available`);
+    c.proto = f(c, this);
     this.all.set(c.id, c);
     return c;
   }
@@ -273,14 +308,14 @@ export class MessengerCore implements CoreContext {
   // ------------------------------------------------------------------ transport inputs
 
   /** A listener accepted a socket. Returns the transport id to use for it. */
-  accepted(localAddr: EntityAddr | undefined, peerAddr: EntityAddr, now: number): TransportId {
+  accepted(localAddr: EntityAddr | undefined, peerAddr: EntityAddr, now: number, version: 1 | 2 = 2): TransportId {
     this.now = now;
     const tid = this.nextTid++;
     if (this.state !== 'started') {
       this.io.push({ kind: 'close', tid });
       return tid;
     }
-    const c = this.newConn('acceptor', this.policies.defaultPolicy, -1, [peerAddr], false);
+    const c = this.newConn('acceptor', this.policies.defaultPolicy, -1, [peerAddr], false, version);
     c.tid = tid;
     c.localAddr = localAddr;
     c.socketPeerAddr = peerAddr;

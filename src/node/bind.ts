@@ -9,7 +9,8 @@ import { MsgrError } from '../errors.ts';
 import type { Listener, Sock } from './env.ts';
 import type { Messenger } from './messenger.ts';
 
-type OnAccept = (sock: Sock, local: EntityAddr | undefined, peer: EntityAddr) => void;
+/** `listenAddr` tells which listener accepted (its type selects msgr2 or msgr1) */
+type OnAccept = (sock: Sock, local: EntityAddr | undefined, peer: EntityAddr, listenAddr: EntityAddr) => void;
 
 function inUse(e: unknown): boolean {
   const code = (e as { code?: string }).code;
@@ -33,7 +34,7 @@ export async function bindAddrs(
         let l: Listener | undefined;
         for (let i = 0; i <= cfg.ms_bind_retry_count && !l; i++) {
           try {
-            l = await m.env.net.listen(a, onAccept);
+            l = await m.env.net.listen(a, (s, lo, pe) => onAccept(s, lo, pe, a));
           } catch (e) {
             last = e;
             if (!inUse(e)) break;
@@ -50,7 +51,7 @@ export async function bindAddrs(
       for (let port = cfg.ms_bind_port_min; port <= cfg.ms_bind_port_max && !bound; port++) {
         if (taken.has(port)) continue;
         try {
-          bound = await m.env.net.listen({ ...a, port }, onAccept);
+          bound = await m.env.net.listen({ ...a, port }, (s, lo, pe) => onAccept(s, lo, pe, a));
         } catch (e) {
           lastErr = e;
           if (!inUse(e)) break;

@@ -148,8 +148,8 @@ export class Messenger extends EventEmitter {
   async bind(addr: string | EntityAddr | EntityAddr[], opts: BindOptions = {}): Promise<EntityAddr[]> {
     if (this.lifecycle !== 'created') throw new MsgrError('ERR_ALREADY_STARTED', 'bind after start');
     const want = typeof addr === 'string' ? parseAddrVec(addr, AddrType.MSGR2) : Array.isArray(addr) ? addr : [addr];
-    const { listeners, addrs } = await bindAddrs(this, want, new Set(opts.avoidPorts ?? []), (sock, local, peer) =>
-      this.onAccept(sock, local, peer),
+    const { listeners, addrs } = await bindAddrs(this, want, new Set(opts.avoidPorts ?? []), (sock, local, peer, la) =>
+      this.onAccept(sock, local, peer, la),
     );
     for (const l of this.listening.splice(0)) await l.close();
     this.listening.push(...listeners);
@@ -166,7 +166,7 @@ export class Messenger extends EventEmitter {
     for (const l of this.listening.splice(0)) await l.close();
     this.markDownAll();
     const want = this.core.myAddrs().map((a) => ({ ...a, port: 0 }));
-    const { listeners, addrs } = await bindAddrs(this, want, avoid, (s, l, p) => this.onAccept(s, l, p));
+    const { listeners, addrs } = await bindAddrs(this, want, avoid, (s, l, p, la) => this.onAccept(s, l, p, la));
     this.listening.push(...listeners);
     this.core.rebindAddrs(addrs, (this.core.nonce + 1000000) >>> 0);
     this.pump();
@@ -285,12 +285,12 @@ export class Messenger extends EventEmitter {
 
   // ------------------------------------------------------------------ the pump
 
-  private onAccept(sock: Sock, local: EntityAddr | undefined, peer: EntityAddr): void {
+  private onAccept(sock: Sock, local: EntityAddr | undefined, peer: EntityAddr, listenAddr: EntityAddr): void {
     if (this.lifecycle !== 'started') {
       sock.destroy();
       return;
     }
-    const tid = this.core.accepted(local, peer, this.env.now());
+    const tid = this.core.accepted(local, peer, this.env.now(), listenAddr.type === AddrType.LEGACY ? 1 : 2);
     this.wire(tid, sock);
     this.pump();
   }
