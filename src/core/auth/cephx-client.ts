@@ -67,7 +67,8 @@ export interface CephxClientOptions {
   /**
    * Daemons only: the general key of our own entity type (the `mon.` key for a monitor). With it,
    * authorizers towards peers of that type are built from tickets we issue ourselves with
-   * secret_id = −1 and global_id 0, as ceph-mon does for mon↔mon (see cephx-server.ts).
+   * secret_id = −1 and global_id 0, as ceph-mon does for mon↔mon (see cephx-server.ts); such
+   * peers are always authenticated in authorizer mode, whatever `toMon` says.
    */
   selfIssueSecret?: { serviceId: number; secret: Buffer };
 }
@@ -121,7 +122,10 @@ export class CephxAuthClient implements AuthClient {
 
   start(method: number, peerType: number, opts: { toMon: boolean; globalId: bigint }): AuthClientHandler {
     if (method !== AuthMethod.CEPHX) throw new MsgrError('ERR_AUTH_BAD_METHOD', `cephx client cannot run method ${method}`);
-    if (opts.toMon) return new MonModeHandler(this, opts.globalId);
+    // A daemon dialling a peer of its own kind with a self-issued ticket (a mon dialling a mon)
+    // always uses an authorizer, even towards a monitor — as ceph-mon does.
+    const selfIssued = this.opts.selfIssueSecret?.serviceId === peerType;
+    if (opts.toMon && !selfIssued) return new MonModeHandler(this, opts.globalId);
     return new AuthorizerHandler(this, this.ticketFor(peerType));
   }
 

@@ -177,8 +177,11 @@ test('mon ↔ mon: mon.b dials with a self-issued ticket under the `mon.` key (s
   assert.deepEqual(info.ticket.name, { type: EntityType.MON, id: '' });
   assert.equal(info.ticket.globalId, 0n);
   assert.equal(info.ticket.expires.sec - info.ticket.created.sec, 3600);
-  for (const mode of [ConMode.SECURE, ConMode.CRC]) {
-    const out = runExchange(monB.start(AuthMethod.CEPHX, EntityType.MON, { toMon: false, globalId: 0n }), server.start(AuthMethod.CEPHX, EntityType.MON), mode);
+  for (const [mode, toMon] of [
+    [ConMode.SECURE, false],
+    [ConMode.CRC, true], // a mon dialling a mon uses an authorizer even when the caller says toMon
+  ] as const) {
+    const out = runExchange(monB.start(AuthMethod.CEPHX, EntityType.MON, { toMon, globalId: 0n }), server.start(AuthMethod.CEPHX, EntityType.MON), mode);
     assert.equal(out.error, undefined);
     assert.deepEqual(out.server!.peerName, { type: EntityType.MON, id: '' });
     assert.equal(out.server!.result.globalId, 0n);
