@@ -29,6 +29,7 @@ import {
   grantTicket,
   readServiceTicketReply,
   writeAuthenticate,
+  type ServiceTicketGrant,
 } from './cephx-structs.ts';
 import { CephxTicketStore, type CephxTicket } from './cephx-tickets.ts';
 import { encodeMAuthInitial } from './mauth.ts';
@@ -219,32 +220,32 @@ export class CephxAuthClient implements AuthClient {
    * ticket (msg_a under our secret; the ticket possibly under the old session key), then, when
    * present, cbl (connection secret under the new session key) and extra tickets.
    */
-  applySessionKeyReply(r: Reader, conMode: number): { sessionKey: Buffer; connectionSecret?: Buffer; services: number[] } {
+  applySessionKeyReply(r: Reader, conMode: number, globalId: bigint = this.globalId): { sessionKey: Buffer; connectionSecret?: Buffer; services: number[] } {
     const now = this.now();
     const prevAuth = this.tickets.get(EntityType.AUTH);
     const grants = readServiceTicketReply(r, this.secret, (svc) => (svc === EntityType.AUTH ? prevAuth?.sessionKey : undefined), 'ERR_AUTH_REJECTED');
     const authGrant = grants.find((g) => g.serviceId === EntityType.AUTH);
     if (!authGrant) throw new MsgrError('ERR_AUTH_FAILED', 'cephx: reply carries no AUTH ticket', { origin: 'remote' });
-    this.tickets.apply(grants, now, this.globalId);
     const sessionKey = Buffer.from(authGrant.sessionKey.secret);
-    const services = grants.map((g) => g.serviceId);
     let connectionSecret: Buffer | undefined;
+    let extra: ServiceTicketGrant[] = [];
     if (r.remaining > 0) {
       const cbl = r.blob();
-      const extra = r.blob();
+      const extraBl = r.blob();
       if (cbl.length > 0) {
         const s = new Reader(readEncrypted(new Reader(cbl), sessionKey, 'ERR_AUTH_REJECTED')).blob();
         if (s.length > 0) connectionSecret = Buffer.from(s);
       }
-      if (extra.length > 0) {
-        const more = readServiceTicketReply(new Reader(extra), sessionKey, undefined, 'ERR_AUTH_REJECTED');
-        this.tickets.apply(more, now, this.globalId);
-        for (const g of more) services.push(g.serviceId);
-      }
+      if (extraBl.length > 0) extra = readServiceTicketReply(new Reader(extraBl), sessionKey, undefined, 'ERR_AUTH_REJECTED');
     }
     if (conMode === ConMode.SECURE && (connectionSecret === undefined || connectionSecret.length < CONNECTION_SECRET_MIN)) {
       throw new MsgrError('ERR_AUTH_FAILED', 'cephx: secure mode without a connection secret', { origin: 'remote' });
     }
+    // everything decoded: commit
+    this.globalId = globalId;
+    this.tickets.apply(grants, now, globalId);
+    this.tickets.apply(extra, now, globalId);
+    const services = [...grants, ...extra].map((g) => g.serviceId);
     return connectionSecret ? { sessionKey, connectionSecret, services } : { sessionKey, services };
   }
 
@@ -308,8 +309,7 @@ class MonModeHandler implements AuthClientHandler {
       const status = r.s32();
       if (status < 0) throw new MsgrError('ERR_AUTH_REJECTED', `cephx: mon refused (${status})`, { origin: 'remote', errno: status });
       if (type !== CephxRequest.GET_AUTH_SESSION_KEY) throw new MsgrError('ERR_AUTH_FAILED', `cephx: reply type ${type}`, { origin: 'remote' });
-      this.client.globalId = globalId;
-      const out = this.client.applySessionKeyReply(r, conMode);
+      const out = this.client.applySessionKeyReply(r, conMode, globalId);
       const res: AuthResult = { globalId, sessionKey: out.sessionKey };
       if (out.connectionSecret) res.connectionSecret = out.connectionSecret;
       return res;

@@ -126,3 +126,17 @@ test('renewal reply errors: refused status, unknown type, no AUTH ticket', () =>
   expectCode(() => c.handleRenewalReply(encode((w) => w.u16(0x0200).s32(0).u8(1).u32(0))), 'ERR_AUTH_FAILED');
   expectCode(() => c.handleRenewalReply(Buffer.alloc(1)), 'ERR_AUTH_FAILED');
 });
+
+test('a failed AUTH_DONE leaves tickets and global_id untouched', () => {
+  const cl = makeCluster('client-atomic');
+  const client = cl.client();
+  const h = client.start(AuthMethod.CEPHX, EntityType.MON, { toMon: true, globalId: 0n });
+  const s = cl.mon.start(AuthMethod.CEPHX, 8);
+  const ch = s.handle(h.initialPayload(), ConMode.SECURE) as { payload: Buffer };
+  const done = s.handle(h.handleMore(ch.payload), ConMode.SECURE);
+  assert.equal(done.kind, 'done');
+  if (done.kind !== 'done') return;
+  expectCode(() => h.handleDone(done.result.globalId, ConMode.SECURE, done.payload.subarray(0, done.payload.length - 5)), 'ERR_AUTH_FAILED');
+  assert.equal(client.globalId, 0n);
+  assert.deepEqual(client.tickets.services(), []);
+});
