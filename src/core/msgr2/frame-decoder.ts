@@ -25,10 +25,15 @@ import { Buffer } from 'node:buffer';
 import type { DecipherGCM } from 'node:crypto';
 import { MsgrError } from '../../errors.ts';
 import type { ByteQueue } from '../../encoding/byte-queue.ts';
-import { crc32c, crc32cTs } from '../../encoding/crc32c.ts';
+import * as crcmod from '../../encoding/crc32c.ts';
 import type { SecureRx } from './secure.ts';
-import { finishDecipher } from './secure.ts';
-import {
+import * as securemod from './secure.ts';
+import * as layout from './frame-layout.ts';
+
+// module-local copies of imported bindings (plain reads are cheaper on the hot path)
+const { crc32c, crc32cTs } = crcmod;
+const { finishDecipher } = securemod;
+const {
   CRC_LEN,
   DEFAULT_MAX_SEGMENT_LENGTH,
   EPILOGUE_CRC_REV0_LEN,
@@ -42,7 +47,8 @@ import {
   PREAMBLE_LEN,
   TAG_LEN,
   padded,
-} from './frame-layout.ts';
+  readU32,
+} = layout;
 
 export interface Preamble {
   tag: number;
@@ -195,7 +201,7 @@ export class FrameDecoder {
   // ---------------------------------------------------------------- preamble
 
   private parsePreamble(p: Buffer): Preamble {
-    const crc = p.readUInt32LE(28);
+    const crc = readU32(p, 28);
     const calc = crc32cTs(0, p, 0, 28);
     if (crc !== calc) {
       throw new MsgrError('ERR_FRAME_PREAMBLE_CRC', `preamble crc ${crc.toString(16)} != ${calc.toString(16)}`, { origin: 'remote' });
@@ -204,17 +210,16 @@ export class FrameDecoder {
     if (n < 1 || n > MAX_SEGMENTS) throw invalid(`num_segments ${n}`);
     const lengths: number[] = new Array<number>(n);
     const alignments: number[] = new Array<number>(n);
-    for (let i = 0; i < MAX_SEGMENTS; i++) {
-      const o = 2 + 6 * i;
-      const len = p.readUInt32LE(o);
-      const align = p.readUInt16LE(o + 4);
+    const max = this.maxSegmentLength;
+    for (let i = 0, o = 2; i < MAX_SEGMENTS; i++, o += 6) {
       if (i < n) {
-        if (len > this.maxSegmentLength) {
-          throw new MsgrError('ERR_FRAME_TOO_LARGE', `segment ${i} length ${len} > ${this.maxSegmentLength}`, { origin: 'remote' });
-        }
+        const len = readU32(p, o);
+        if (len > max) throw new MsgrError('ERR_FRAME_TOO_LARGE', `segment ${i} length ${len} > ${max}`, { origin: 'remote' });
         lengths[i] = len;
-        alignments[i] = align;
-      } else if (len !== 0 || align !== 0) throw invalid(`descriptor ${i} set beyond num_segments ${n}`);
+        alignments[i] = p[o + 4]! | (p[o + 5]! << 8);
+      } else if ((p[o]! | p[o + 1]! | p[o + 2]! | p[o + 3]! | p[o + 4]! | p[o + 5]!) !== 0) {
+        throw invalid(`descriptor ${i} set beyond num_segments ${n}`);
+      }
     }
     if (n > 1 && lengths[n - 1] === 0) throw invalid('last segment empty');
     return { tag: p[0]!, numSegments: n, lengths, alignments, flags: p[26]!, onwireLength: this.onwireLength(lengths) };
@@ -259,7 +264,7 @@ export class FrameDecoder {
     let off = 0;
     if (l0 > 0) {
       const s0 = body.subarray(0, l0);
-      checkCrc(s0, body.readUInt32LE(l0), 0);
+      checkCrc(s0, readU32(body, l0), 0);
       segs[0] = s0;
       off = l0 + CRC_LEN;
     } else segs[0] = EMPTY;
@@ -270,7 +275,7 @@ export class FrameDecoder {
     }
     const e = off;
     for (let i = 1; i < MAX_SEGMENTS; i++) {
-      const crc = body.readUInt32LE(e + 1 + 4 * (i - 1));
+      const crc = readU32(body, e + 1 + 4 * (i - 1));
       if (i < n) checkCrc(segs[i]!, crc, i);
       else if (crc !== 0) throw invalid(`epilogue crc slot ${i} set beyond num_segments`);
     }
@@ -338,7 +343,7 @@ function crcRev0(pre: Preamble, body: Buffer): Buffer[] | undefined {
   }
   const e = off;
   for (let i = 0; i < MAX_SEGMENTS; i++) {
-    const crc = body.readUInt32LE(e + 1 + 4 * i);
+    const crc = readU32(body, e + 1 + 4 * i);
     if (i < n) checkCrc(segs[i]!, crc, i);
     else if (crc !== 0) throw invalid(`epilogue crc slot ${i} set beyond num_segments`);
   }

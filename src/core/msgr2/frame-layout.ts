@@ -4,7 +4,10 @@
  */
 import { Buffer } from 'node:buffer';
 import { MsgrError } from '../../errors.ts';
-import { crc32cTs } from '../../encoding/crc32c.ts';
+import * as crc from '../../encoding/crc32c.ts';
+
+// module-local copy: a plain variable read is cheaper than an imported binding under the TS loader
+const { crc32cTs } = crc;
 
 export const PREAMBLE_LEN = 32;
 export const MAX_SEGMENTS = 4;
@@ -96,13 +99,39 @@ export function writePreamble(
   for (let i = 0; i < MAX_SEGMENTS; i++) {
     const o = at + 2 + i * 6;
     if (i < n) {
-      b.writeUInt32LE(lengths[i]!, o);
-      b.writeUInt16LE(alignments[i]!, o + 4);
-    } else b.fill(0, o, o + 6);
+      const l = lengths[i]!;
+      const a = alignments[i]!;
+      b[o] = l;
+      b[o + 1] = l >>> 8;
+      b[o + 2] = l >>> 16;
+      b[o + 3] = l >>> 24;
+      b[o + 4] = a;
+      b[o + 5] = a >>> 8;
+    } else {
+      b[o] = 0;
+      b[o + 1] = 0;
+      b[o + 2] = 0;
+      b[o + 3] = 0;
+      b[o + 4] = 0;
+      b[o + 5] = 0;
+    }
   }
   b[at + 26] = 0;
   b[at + 27] = 0;
-  b.writeUInt32LE(crc32cTs(0, b, at, at + 28), at + 28);
+  writeU32(b, at + 28, crc32cTs(0, b, at, at + 28));
+}
+
+/** Little-endian u32 store without Buffer's bounds-check wrapper (caller guarantees room). */
+export function writeU32(b: Buffer, at: number, v: number): void {
+  b[at] = v;
+  b[at + 1] = v >>> 8;
+  b[at + 2] = v >>> 16;
+  b[at + 3] = v >>> 24;
+}
+
+/** Little-endian u32 load (caller guarantees 4 bytes). */
+export function readU32(b: Buffer, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16)) + b[at + 3]! * 0x1000000;
 }
 
 export function checkTag(tag: number): void {

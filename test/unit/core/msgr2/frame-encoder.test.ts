@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isMsgrError } from '../../../../src/errors.ts';
 import { AddrType, makeAddr } from '../../../../src/encoding/types/entity-addr.ts';
-import { FrameEncoder, concatGather, encodeFrameBytes, gatherLength } from '../../../../src/core/msgr2/frame-encoder.ts';
+import { FrameEncoder, INLINE_SEGMENT0_MAX, concatGather, encodeFrameBytes, gatherLength } from '../../../../src/core/msgr2/frame-encoder.ts';
+import { MODES, RefSender, modeName } from './reference.ts';
 import { onwireParts } from '../../../../src/core/msgr2/frame-layout.ts';
 import { createSecureHandlers } from '../../../../src/core/msgr2/secure.ts';
 import { encodeAuthDone, encodeAuthRequest, encodeAuthSignature, encodeHello } from '../../../../src/core/msgr2/frames.ts';
@@ -21,6 +22,7 @@ function code(fn: () => unknown): string {
 }
 const hex = (s: string): Buffer => Buffer.from(s.replace(/[\s|]+/g, ''), 'hex');
 
+const SECRET = Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 13 + 5) & 0xff));
 const rev1 = new FrameEncoder({ rev1: true });
 const rev0 = new FrameEncoder({ rev1: false });
 
@@ -110,15 +112,62 @@ test('encoder: default alignments 8 / 4096 for MESSAGE data, 8 for control; expl
   assert.deepEqual([0, 1, 2, 3].map((i) => x.readUInt16LE(6 + 6 * i)), [0, 16, 32, 1]);
 });
 
-test('encoder: crc mode gathers the caller buffers as they are (no copies)', () => {
+test('encoder: crc mode gathers segments 1..3 and a long segment 0 as they are (no copies)', () => {
   const h = Buffer.alloc(41, 1);
+  const big0 = Buffer.alloc(INLINE_SEGMENT0_MAX + 1, 1);
   const f = Buffer.alloc(300, 2);
+  const m = Buffer.alloc(3, 5);
   const d = Buffer.alloc(5000, 3);
   for (const enc of [rev0, rev1]) {
-    const list = enc.encode(Tag.MESSAGE, [h, f, Buffer.alloc(0), d]);
-    assert.ok(list.includes(h) && list.includes(f) && list.includes(d), 'segments appear by identity');
-    assert.equal(gatherLength(list), onwireParts({ rev1: enc.rev1, secure: false }, [41, 300, 0, 5000]).total);
-    assert.deepEqual(concatGather(list), encodeFrameBytes(enc, Tag.MESSAGE, [h, f, Buffer.alloc(0), d]));
+    const list = enc.encode(Tag.MESSAGE, [h, f, m, d]);
+    assert.ok(list.includes(f) && list.includes(m) && list.includes(d), 'segments 1..3 appear by identity');
+    assert.ok(!list.includes(h), 'a 41-byte segment 0 is copied next to the preamble');
+    assert.equal(gatherLength(list), onwireParts({ rev1: enc.rev1, secure: false }, [41, 300, 3, 5000]).total);
+    assert.deepEqual(concatGather(list), encodeFrameBytes(enc, Tag.MESSAGE, [h, f, m, d]));
+    const list2 = enc.encode(Tag.MESSAGE, [big0, f]);
+    assert.ok(list2.includes(big0), 'a long segment 0 is not copied');
+    // a single short control payload becomes one buffer
+    assert.equal(enc.encode(Tag.ACK, [Buffer.alloc(8)]).length, 1);
+  }
+});
+
+test('encoder: inlined and gathered segment 0 give the same bytes (around the 128-byte switch), all modes', () => {
+  for (const l0 of [0, 1, 47, 48, 49, 127, 128, 129, 200]) {
+    for (const n of [1, 2, 4]) {
+      const segs = [Buffer.alloc(l0, 0x11), Buffer.alloc(n > 1 ? 17 : 0, 0x22), Buffer.alloc(0), Buffer.alloc(n > 3 ? 33 : 0, 0x44)];
+      for (const mode of MODES) {
+        const enc = new FrameEncoder({ rev1: mode.rev1 });
+        let ref = new RefSender(mode);
+        if (mode.secure) {
+          enc.setSecure(createSecureHandlers(SECRET, { rev1: mode.rev1, isServer: false }).tx);
+          ref = new RefSender(mode, SECRET.subarray(0, 16), SECRET.subarray(28, 40));
+        }
+        assert.deepEqual(enc.encodeBytes(Tag.MESSAGE, segs), ref.assemble(Tag.MESSAGE, segs, [8, 8, 8, 4096]).bytes, `${modeName(mode)} l0=${l0} n=${n}`);
+      }
+    }
+  }
+});
+
+test('encoder: encodeMessage (header2 in place) equals encode with an encoded header, all modes, nonces in step', () => {
+  const hdr = { seq: 5n, tid: 9n, type: 0x13, priority: 196, version: 2, dataPrePaddingLen: 0, dataOff: 0, ackSeq: 3n, flags: 3, compatVersion: 1, reserved: 0 };
+  const layouts = [[0, 0, 0], [18, 0, 0], [0, 0, 4096], [250, 7, 4096], [64, 0, 0]];
+  for (const mode of MODES) {
+    const a = new FrameEncoder({ rev1: mode.rev1 });
+    const b = new FrameEncoder({ rev1: mode.rev1 });
+    if (mode.secure) {
+      a.setSecure(createSecureHandlers(SECRET, { rev1: mode.rev1, isServer: false }).tx);
+      b.setSecure(createSecureHandlers(SECRET, { rev1: mode.rev1, isServer: false }).tx);
+    }
+    for (let rep = 0; rep < 2; rep++) {
+      for (const [f, m, d] of layouts) {
+        const front = Buffer.alloc(f!, 1);
+        const middle = Buffer.alloc(m!, 2);
+        const data = Buffer.alloc(d!, 3);
+        const fast = concatGather(a.encodeMessage(hdr, front, middle, data));
+        const slow = b.encodeBytes(Tag.MESSAGE, [encodeHeader2(hdr), front, middle, data]);
+        assert.deepEqual(fast, slow, `${modeName(mode)} ${f}+${m}+${d}`);
+      }
+    }
   }
 });
 
