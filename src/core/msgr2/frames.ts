@@ -19,7 +19,6 @@ import {
   encodeEntityAddrVec,
 } from '../../encoding/types/entity-addr.ts';
 import type { UTime } from '../../encoding/types/utime.ts';
-import { Tag } from './tags.ts';
 
 export interface HelloFrame { entityType: number; peerAddr: EntityAddr }
 export interface AuthRequestFrame { method: number; preferredModes: number[]; payload: Buffer }
@@ -345,64 +344,4 @@ function decodeU64(buf: Buffer): bigint {
   const lo = buf.readUInt32LE(0);
   const hi = buf.readUInt32LE(4);
   return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
-}
-
-// ---------------------------------------------------------------- by tag
-
-/** A decoded control frame, discriminated by tag. */
-export type ControlFrame =
-  | { tag: typeof Tag.HELLO; frame: HelloFrame }
-  | { tag: typeof Tag.AUTH_REQUEST; frame: AuthRequestFrame }
-  | { tag: typeof Tag.AUTH_BAD_METHOD; frame: AuthBadMethodFrame }
-  | { tag: typeof Tag.AUTH_REPLY_MORE; frame: AuthReplyMoreFrame }
-  | { tag: typeof Tag.AUTH_REQUEST_MORE; frame: AuthRequestMoreFrame }
-  | { tag: typeof Tag.AUTH_DONE; frame: AuthDoneFrame }
-  | { tag: typeof Tag.AUTH_SIGNATURE; frame: AuthSignatureFrame }
-  | { tag: typeof Tag.CLIENT_IDENT; frame: ClientIdentFrame }
-  | { tag: typeof Tag.SERVER_IDENT; frame: ServerIdentFrame }
-  | { tag: typeof Tag.IDENT_MISSING_FEATURES; frame: IdentMissingFeaturesFrame }
-  | { tag: typeof Tag.SESSION_RECONNECT; frame: SessionReconnectFrame }
-  | { tag: typeof Tag.SESSION_RESET; frame: SessionResetFrame }
-  | { tag: typeof Tag.SESSION_RETRY; frame: SessionRetryFrame }
-  | { tag: typeof Tag.SESSION_RETRY_GLOBAL; frame: SessionRetryGlobalFrame }
-  | { tag: typeof Tag.SESSION_RECONNECT_OK; frame: SessionReconnectOkFrame }
-  | { tag: typeof Tag.WAIT; frame: WaitFrame }
-  | { tag: typeof Tag.KEEPALIVE2; frame: Keepalive2Frame }
-  | { tag: typeof Tag.KEEPALIVE2_ACK; frame: Keepalive2AckFrame }
-  | { tag: typeof Tag.ACK; frame: AckFrame }
-  | { tag: typeof Tag.COMPRESSION_REQUEST; frame: CompressionRequestFrame }
-  | { tag: typeof Tag.COMPRESSION_DONE; frame: CompressionDoneFrame };
-
-const DECODERS: Record<number, (b: Buffer) => unknown> = {
-  [Tag.HELLO]: decodeHello,
-  [Tag.AUTH_REQUEST]: decodeAuthRequest,
-  [Tag.AUTH_BAD_METHOD]: decodeAuthBadMethod,
-  [Tag.AUTH_REPLY_MORE]: decodeAuthReplyMore,
-  [Tag.AUTH_REQUEST_MORE]: decodeAuthRequestMore,
-  [Tag.AUTH_DONE]: decodeAuthDone,
-  [Tag.AUTH_SIGNATURE]: decodeAuthSignature,
-  [Tag.CLIENT_IDENT]: decodeClientIdent,
-  [Tag.SERVER_IDENT]: decodeServerIdent,
-  [Tag.IDENT_MISSING_FEATURES]: decodeIdentMissingFeatures,
-  [Tag.SESSION_RECONNECT]: decodeSessionReconnect,
-  [Tag.SESSION_RESET]: decodeSessionReset,
-  [Tag.SESSION_RETRY]: decodeSessionRetry,
-  [Tag.SESSION_RETRY_GLOBAL]: decodeSessionRetryGlobal,
-  [Tag.SESSION_RECONNECT_OK]: decodeSessionReconnectOk,
-  [Tag.WAIT]: decodeWait,
-  [Tag.KEEPALIVE2]: decodeKeepalive2,
-  [Tag.KEEPALIVE2_ACK]: decodeKeepalive2Ack,
-  [Tag.ACK]: decodeAck,
-  [Tag.COMPRESSION_REQUEST]: decodeCompressionRequest,
-  [Tag.COMPRESSION_DONE]: decodeCompressionDone,
-};
-
-/**
- * Decode the payload of any control frame by tag. MESSAGE (17) and unknown tags throw
- * ERR_FRAME_UNKNOWN_TAG (MESSAGE frames go through header2 + the message codecs instead).
- */
-export function decodeControlFrame(tag: number, payload: Buffer): ControlFrame {
-  const dec = DECODERS[tag];
-  if (dec === undefined) throw new MsgrError('ERR_FRAME_UNKNOWN_TAG', `no control-frame decoder for tag ${tag}`, { origin: 'remote' });
-  return { tag, frame: dec(payload) } as ControlFrame;
 }

@@ -11,7 +11,7 @@ import { ByteQueue } from '../../../../src/encoding/byte-queue.ts';
 import { crc32c } from '../../../../src/encoding/crc32c.ts';
 import { FrameDecoder } from '../../../../src/core/msgr2/frame-decoder.ts';
 import { FrameEncoder } from '../../../../src/core/msgr2/frame-encoder.ts';
-import { decodeControlFrame } from '../../../../src/core/msgr2/frames.ts';
+import { decodeControlFrame } from '../../../../src/core/msgr2/control-frame.ts';
 import * as F from '../../../../src/core/msgr2/frames.ts';
 import { decodeHeader2 } from '../../../../src/core/msgr2/header2.ts';
 import { createSecureHandlers } from '../../../../src/core/msgr2/secure.ts';
