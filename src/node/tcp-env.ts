@@ -100,17 +100,13 @@ class TcpNet implements NetEnv {
         server.on('error', () => {});
         const a = server.address() as net.AddressInfo;
         const bound: EntityAddr = { ...addr, port: a.port };
-        const sockets = new Set<net.Socket>();
-        server.on('connection', (s) => {
-          sockets.add(s);
-          s.once('close', () => sockets.delete(s));
-        });
         resolve({
           addr: bound,
-          close: () =>
-            new Promise<void>((res) => {
-              server.close(() => res());
-            }),
+          // stop listening now; accepted sockets belong to their connections and close with them
+          close: () => {
+            server.close();
+            return Promise.resolve();
+          },
         });
       });
     });
