@@ -20,6 +20,7 @@
  * one, which is dropped silently as Ceph does.
  *
  * Aborted frames (rev0 late_flags bit 0, rev1 late_status 0x01) are consumed and skipped.
+ * After any error the stream cannot be resynchronised: the decoder keeps throwing that error.
  */
 import { Buffer } from 'node:buffer';
 import type { DecipherGCM } from 'node:crypto';
@@ -102,6 +103,8 @@ export class FrameDecoder {
   private stream: DecipherGCM | undefined;
   /** recorded bytes of aborted frames, prepended to the next frame's raw */
   private skippedRaw: Buffer[] = [];
+  /** the error that broke the stream: a decoder that threw keeps throwing it */
+  private failure: unknown;
 
   constructor(opts: FrameDecoderOptions) {
     this.rev1 = opts.rev1;
@@ -139,6 +142,15 @@ export class FrameDecoder {
    */
   readPreamble(q: ByteQueue): Preamble | undefined {
     if (this.pre !== undefined) return this.pre;
+    if (this.failure !== undefined) throw this.failure;
+    try {
+      return this.startFrame(q);
+    } catch (e) {
+      throw this.fail(e);
+    }
+  }
+
+  private startFrame(q: ByteQueue): Preamble | undefined {
     const rx = this.rx;
     let raw: Buffer;
     let plain: Buffer;
@@ -171,8 +183,26 @@ export class FrameDecoder {
    * late status and consumes the frame; aborted frames are consumed and skipped.
    */
   readFrame(q: ByteQueue): Frame | undefined {
+    if (this.failure !== undefined) throw this.failure;
+    try {
+      return this.nextFrame(q);
+    } catch (e) {
+      throw this.fail(e);
+    }
+  }
+
+  /** Once anything failed, the byte stream cannot be resynchronised: stay failed. */
+  private fail(e: unknown): unknown {
+    // (anything but a MsgrError would be a bug here; it is kept as it is so tests can see it)
+    this.failure = e;
+    this.pre = undefined;
+    this.stream = undefined;
+    return e;
+  }
+
+  private nextFrame(q: ByteQueue): Frame | undefined {
     for (;;) {
-      const pre = this.readPreamble(q);
+      const pre = this.pre ?? this.startFrame(q);
       if (pre === undefined) return undefined;
       const bodyLen = pre.onwireLength - this.preambleOnwireLength;
       if (q.length < bodyLen) return undefined;

@@ -149,8 +149,15 @@ export class FrameEncoder {
       aligns[i] = a;
     }
     const tx = this.tx;
-    if (tx === undefined) return this.rev1 ? crcRev1(tag, s0, segs, lengths, aligns, n) : crcRev0(tag, s0, segs, lengths, aligns, n);
-    return this.rev1 ? secureRev1(tx, tag, s0, segs, lengths, aligns, n) : secureRev0(tx, tag, s0, segs, lengths, aligns, n);
+    try {
+      if (tx === undefined) return this.rev1 ? crcRev1(tag, s0, segs, lengths, aligns, n) : crcRev0(tag, s0, segs, lengths, aligns, n);
+      return this.rev1 ? secureRev1(tx, tag, s0, segs, lengths, aligns, n) : secureRev0(tx, tag, s0, segs, lengths, aligns, n);
+    } finally {
+      // do not keep the caller's buffers alive through the scratch slots
+      segs[0] = segs[1] = segs[2] = segs[3] = EMPTY;
+      s0.buf = EMPTY;
+      s0.hdr = undefined;
+    }
   }
 }
 

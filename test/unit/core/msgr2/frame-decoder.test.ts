@@ -341,3 +341,24 @@ test('decoder: secure aborted frames (reference assembly per wire §2.5/§2.6) a
     }
   }
 });
+
+test('decoder: after an error it stays failed (no resynchronisation on later bytes)', () => {
+  const enc = new FrameEncoder({ rev1: true });
+  const good = enc.encodeBytes(Tag.ACK, [Buffer.alloc(8, 1)]);
+  const bad = Buffer.from(good);
+  bad[40]! ^= 4; // payload byte → segment crc
+  const dec = new FrameDecoder({ rev1: true });
+  const q = new ByteQueue();
+  q.push(bad);
+  let first: unknown;
+  try {
+    dec.readFrame(q);
+  } catch (e) {
+    first = e;
+  }
+  assert.ok(isMsgrError(first) && first.code === 'ERR_FRAME_SEGMENT_CRC');
+  q.push(good);
+  assert.throws(() => dec.readFrame(q), (e) => e === first);
+  assert.throws(() => dec.readPreamble(q), (e) => e === first);
+  assert.equal(q.length, good.length, 'nothing more consumed');
+});
