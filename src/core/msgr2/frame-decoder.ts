@@ -223,7 +223,7 @@ export class FrameDecoder {
         parts.push(preRaw, body);
         frame.raw = Buffer.concat(parts);
         this.skippedRaw = [];
-      }
+      } else if (this.skippedRaw.length > 0) this.skippedRaw = [];
       return frame;
     }
   }
