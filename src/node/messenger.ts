@@ -21,6 +21,7 @@ import type { ConnId, IoCommand, MsgrEvent, TransportId } from '../core/events.t
 import type { Interceptor } from '../core/interceptor.ts';
 import { NULL_LOG, type LogSink } from '../core/log.ts';
 import { MessengerCore } from '../core/messenger-core.ts';
+import '../core/msgr1/index.ts'; // registers msgr1 (ProtocolV1)
 import { randomU32 } from '../core/random.ts';
 import { PolicySet, type Policy } from '../core/session/policy.ts';
 import { bindAddrs } from './bind.ts';

@@ -1,0 +1,177 @@
+/**
+ * Pieces of a connection machine that are the same for msgr2 (ProtocolV2) and msgr1
+ * (ProtocolV1): the breakpoint protocol of the interceptor, the read-side throttles taken for a
+ * message before its payload is read (wire §8.8), and the connection timers (ready timeout,
+ * idle timeout, keepalive interval/timeout, backoff wake-up; wire §8.7).
+ */
+import { MsgrError } from '../errors.ts';
+import type { MsgrConfig } from './config.ts';
+import type { Conn } from './conn.ts';
+import type { CoreContext, ThrottleToken } from './context.ts';
+import type { Breakpoint } from './interceptor.ts';
+
+/** What the shared helpers need of a protocol object. */
+export interface ProtoHost {
+  readonly conn: Conn;
+  readonly ctx: CoreContext;
+  /** a BLOCK/STALL breakpoint parked the connection: what to run on unblock */
+  blocked: (() => void) | undefined;
+  readonly isClosed: boolean;
+  fault(err: MsgrError, now?: number): void;
+  log(level: number, text: () => string): void;
+}
+
+/**
+ * Consult the interceptor at `bp`. Returns true if the caller may proceed now. FAULT runs the
+ * fault path; BLOCK parks `resume` until unblock(); STALL runs `complete` (default `resume`),
+ * then kills the socket and parks a fault for unblock().
+ */
+export function interceptAt(p: ProtoHost, bp: Breakpoint, resume: () => void, complete?: () => void): boolean {
+  const ic = p.ctx.interceptor;
+  if (!ic) return true;
+  const a = ic.intercept(p.conn.id, bp);
+  if (a === 'CONTINUE') return true;
+  p.log(1, () => ` breakpoint ${bp} -> ${a}`);
+  if (a === 'FAULT') {
+    p.fault(new MsgrError('ERR_INJECTED', `injected fault at ${bp}`));
+  } else if (a === 'BLOCK') {
+    p.blocked = resume;
+  } else {
+    (complete ?? resume)();
+    if (p.isClosed) return false;
+    p.ctx.closeTransport(p.conn);
+    p.blocked = () => p.fault(new MsgrError('ERR_INJECTED', `stalled at ${bp}`));
+  }
+  return false;
+}
+
+/**
+ * The throttles of one incoming message (policy messages, policy bytes, messenger dispatch
+ * bytes), taken all-or-nothing after the message header and before its payload. When one is
+ * full the socket is paused and `onWake` runs once units are released.
+ */
+export class ReadThrottle {
+  /** units held for the message being read */
+  held: ThrottleToken | undefined;
+  /** waiting for units (socket paused) */
+  waiting = false;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly conn: Conn,
+    private readonly ctx: CoreContext,
+  ) {}
+
+  /** Take units for a message of `bytes` payload bytes; false = wait (onWake runs later). */
+  take(bytes: number, onWake: () => void): boolean {
+    const set = this.ctx.throttlesFor(this.conn);
+    let gotMsg = false;
+    let gotBytes = false;
+    const undo = (): void => {
+      if (gotMsg) set.messages!.put(1);
+      if (gotBytes) set.bytes!.put(bytes);
+    };
+    if (set.messages && !(gotMsg = set.messages.tryGet(1))) return this.park(set.messages, undo, onWake);
+    if (set.bytes && !(gotBytes = set.bytes.tryGet(bytes))) return this.park(set.bytes, undo, onWake);
+    if (!set.dispatch.tryGet(bytes)) return this.park(set.dispatch, undo, onWake);
+    this.held = { set, bytes, messages: set.messages ? 1 : 0 };
+    return true;
+  }
+
+  private park(t: { onRelease(cb: () => void): void }, undo: () => void, onWake: () => void): boolean {
+    undo();
+    this.waiting = true;
+    this.ctx.pauseTransport(this.conn);
+    const wake = (): void => {
+      if (this.wake !== wake) return;
+      this.wake = undefined;
+      this.waiting = false;
+      onWake();
+    };
+    this.wake = wake;
+    t.onRelease(wake);
+    return false;
+  }
+
+  /** Hand the held units over (to the dispatched message). */
+  takeHeld(): ThrottleToken | undefined {
+    const t = this.held;
+    this.held = undefined;
+    return t;
+  }
+
+  /** Give held units back and stop waiting (socket reset, message dropped). */
+  release(): void {
+    if (this.held) {
+      this.ctx.releaseThrottle(this.held);
+      this.held = undefined;
+    }
+    if (this.waiting) {
+      this.waiting = false;
+      this.wake = undefined;
+    }
+  }
+}
+
+/** Which timers apply: waiting to reconnect, handshaking, ready, or none. */
+export type TimerPhase = 'backoff' | 'handshake' | 'ready' | 'none';
+
+export interface TimerState {
+  /** time to reopen a transport (backoff), 0 = none */
+  wakeAt: number;
+  lastKeepaliveSent: number;
+}
+
+/** The next deadline of a connection in a phase (ms), or undefined. */
+export function connDeadline(phase: TimerPhase, c: Conn, cfg: MsgrConfig, t: TimerState): number | undefined {
+  let d: number | undefined;
+  const min = (x: number): void => {
+    if (d === undefined || x < d) d = x;
+  };
+  if (phase === 'backoff') min(t.wakeAt);
+  else if (phase === 'handshake' && cfg.ms_connection_ready_timeout > 0) {
+    min(c.attemptStarted + cfg.ms_connection_ready_timeout * 1000);
+  } else if (phase === 'ready') {
+    if (cfg.ms_connection_idle_timeout > 0) min(c.lastActive + cfg.ms_connection_idle_timeout * 1000);
+    if (cfg.ms_keepalive_interval > 0) min(Math.max(t.lastKeepaliveSent, c.lastActive) + cfg.ms_keepalive_interval * 1000);
+    if (cfg.ms_keepalive_timeout > 0) min(c.lastRead + cfg.ms_keepalive_timeout * 1000);
+  }
+  return d;
+}
+
+export type TickAction = { kind: 'wake' } | { kind: 'fault'; error: MsgrError; why: string } | { kind: 'keepalive' } | undefined;
+
+/** What a timer tick at `now` asks for (the caller acts on it). */
+export function connTick(phase: TimerPhase, c: Conn, cfg: MsgrConfig, t: TimerState, now: number, stateName: string): TickAction {
+  if (phase === 'backoff') return now >= t.wakeAt ? { kind: 'wake' } : undefined;
+  if (phase === 'handshake') {
+    const lim = cfg.ms_connection_ready_timeout;
+    if (lim > 0 && now - c.attemptStarted >= lim * 1000) {
+      return {
+        kind: 'fault',
+        error: new MsgrError('ERR_HANDSHAKE_TIMEOUT', `not ready after ${lim}s in ${stateName}`),
+        why: `no progress in ${lim}s while ${stateName}`,
+      };
+    }
+    return undefined;
+  }
+  if (phase !== 'ready') return undefined;
+  if (cfg.ms_connection_idle_timeout > 0 && now - c.lastActive >= cfg.ms_connection_idle_timeout * 1000) {
+    return {
+      kind: 'fault',
+      error: new MsgrError('ERR_IDLE_TIMEOUT', `idle for ${cfg.ms_connection_idle_timeout}s`),
+      why: `idle for more than ${cfg.ms_connection_idle_timeout}s`,
+    };
+  }
+  if (cfg.ms_keepalive_timeout > 0 && now - c.lastRead >= cfg.ms_keepalive_timeout * 1000) {
+    return {
+      kind: 'fault',
+      error: new MsgrError('ERR_KEEPALIVE_TIMEOUT', `peer silent for ${cfg.ms_keepalive_timeout}s`),
+      why: `nothing heard for ${cfg.ms_keepalive_timeout}s`,
+    };
+  }
+  if (cfg.ms_keepalive_interval > 0 && now - Math.max(t.lastKeepaliveSent, c.lastActive) >= cfg.ms_keepalive_interval * 1000) {
+    return { kind: 'keepalive' };
+  }
+  return undefined;
+}
