@@ -393,6 +393,11 @@ export class MessengerCore implements CoreContext {
     return this.events.size > 0;
   }
 
+  /** IO commands or events are waiting (the driver should poll again). */
+  get hasOutput(): boolean {
+    return this.io.size > 0 || this.events.size > 0;
+  }
+
   pollTransmit(): Transmit | undefined {
     for (const c of this.dirty) {
       const tid = c.tid;

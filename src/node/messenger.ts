@@ -372,7 +372,7 @@ export class Messenger extends EventEmitter {
           if (s && !s.write(tx.bufs)) core.writable(tx.tid, false, this.env.now());
         }
         for (let ev = core.pollEvent(); ev; ev = core.pollEvent()) this.handleEvent(ev);
-      } while (this.again);
+      } while (this.again || core.hasOutput);
     } finally {
       this.pumping = false;
     }

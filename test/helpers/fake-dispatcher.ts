@@ -33,6 +33,8 @@ export class FakeDispatcher implements Dispatcher {
   remoteResets = 0;
   refused: MsgrError[] = [];
   messages = 0;
+  /** every payload received, in order, across connections */
+  received: string[] = [];
   violations: string[] = [];
   lastAccepted: Connection | undefined;
   events: string[] = [];
@@ -47,6 +49,7 @@ export class FakeDispatcher implements Dispatcher {
     }
     s.count++;
     s.payloads.push(m.data.toString());
+    this.received.push(m.data.toString());
     this.messages++;
     if (this.isServer && m.type === PING && !c.isLoopback) c.send(ping('re:' + m.data.toString()));
   }
