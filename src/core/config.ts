@@ -44,6 +44,10 @@ export interface MsgrConfig {
   ms_send_queue_high_water: number;
   /** (ceph-msgr) hard limit of queued outgoing bytes per connection: send() throws ERR_QUEUE_FULL */
   ms_send_queue_max_bytes: number;
+  /** (ceph-msgr) soft limit of queued outgoing messages per connection: send() returns false above it */
+  ms_send_queue_high_water_messages: number;
+  /** (ceph-msgr) hard limit of queued outgoing messages per connection: send() throws ERR_QUEUE_FULL */
+  ms_send_queue_max_messages: number;
   /** (ceph-msgr) bytes written to a socket per turn before yielding to others */
   ms_write_batch_bytes: number;
   ms_inject_socket_failures: number;
@@ -80,6 +84,8 @@ export const DEFAULT_CONFIG: Readonly<MsgrConfig> = Object.freeze({
   ms_max_message_size: 256 << 20,
   ms_send_queue_high_water: 64 << 20,
   ms_send_queue_max_bytes: 1024 << 20,
+  ms_send_queue_high_water_messages: 65536,
+  ms_send_queue_max_messages: 1 << 20,
   ms_write_batch_bytes: 4 << 20,
   ms_inject_socket_failures: 0,
   ms_inject_internal_delays: 0,

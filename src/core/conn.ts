@@ -87,6 +87,7 @@ export class Conn {
     bytesIn: 0,
     bytesOut: 0,
     faults: 0,
+    keepalivesSent: 0,
     duplicates: 0,
     skipped: 0,
   };

@@ -268,6 +268,10 @@ export class MessengerCore implements CoreContext {
     if (limit > 0 && s.queue.bytes + s.sentBytes + msg.payloadLength > limit && s.queue.count > 0) {
       throw new MsgrError('ERR_QUEUE_FULL', `connection ${id}: ${s.queue.bytes + s.sentBytes} bytes queued (ms_send_queue_max_bytes ${limit})`);
     }
+    const maxMsgs = this.config.ms_send_queue_max_messages;
+    if (maxMsgs > 0 && s.queue.count + s.sent.size >= maxMsgs) {
+      throw new MsgrError('ERR_QUEUE_FULL', `connection ${id}: ${s.queue.count + s.sent.size} messages queued (ms_send_queue_max_messages ${maxMsgs})`);
+    }
     s.enqueue(msg, 127);
     c.proto.onQueued(now);
     return true;
@@ -277,6 +281,17 @@ export class MessengerCore implements CoreContext {
   queuedBytes(id: ConnId): number {
     const c = this.all.get(id);
     return c ? c.session.queue.bytes + c.session.sentBytes : 0;
+  }
+
+  /** Is the connection's send queue above its high-water marks (bytes or messages)? */
+  aboveHighWater(id: ConnId): boolean {
+    const c = this.all.get(id);
+    if (!c) return false;
+    const s = c.session;
+    return (
+      s.queue.bytes + s.sentBytes > this.config.ms_send_queue_high_water ||
+      s.queue.count + s.sent.size > this.config.ms_send_queue_high_water_messages
+    );
   }
 
   keepalive(id: ConnId, now: number): void {

@@ -221,7 +221,7 @@ export class Messenger extends EventEmitter {
     const ok = this.core.send(c.id, msg, this.env.now());
     if (!ok) this.dropped++;
     this.schedulePump();
-    return ok && this.core.queuedBytes(c.id) <= this.core.config.ms_send_queue_high_water;
+    return ok && !this.core.aboveHighWater(c.id);
   }
   /** @internal */
   keepaliveOn(c: Connection): void {

@@ -211,7 +211,6 @@ export class SimNetwork {
       this.step();
       await new Promise<void>((r) => setImmediate(r));
       if (cond()) return true;
-      if (this.deferred.length) continue;
       const next = this.nextAt();
       if (next !== undefined && next <= this.now) continue;
       if (next === undefined || next > end) {

@@ -542,6 +542,7 @@ export class ProtocolV2 implements WireProtocol {
       if (s.keepalivePending) {
         s.keepalivePending = false;
         this.lastKeepaliveSent = now;
+        c.stats.keepalivesSent++;
         if (!put(Tag.KEEPALIVE2, F.encodeKeepalive2({ stamp: utimeFromMs(now) }))) return this.afterIntercept(out);
       }
       const lossy = c.policy.lossy;
