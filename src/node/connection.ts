@@ -33,6 +33,14 @@ export class Connection {
     return this.messenger.sendOn(this, msg);
   }
 
+  /**
+   * Resolves when the send queue is back below ms_send_queue_high_water(_messages), or the
+   * connection closed: `if (!conn.send(m)) await conn.whenWritable();`
+   */
+  whenWritable(): Promise<void> {
+    return this.messenger.whenWritable(this);
+  }
+
   /** Send a KEEPALIVE2 (answered by KEEPALIVE2_ACK). */
   sendKeepalive(): void {
     this.messenger.keepaliveOn(this);

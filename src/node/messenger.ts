@@ -76,6 +76,7 @@ export class Messenger extends EventEmitter {
   private resolveDone!: () => void;
   /** messages dropped because their connection was closed */
   dropped = 0;
+  private readonly drainWaiters = new Map<ConnId, Array<() => void>>();
 
   static create(opts: MessengerOptions): Messenger {
     return new Messenger(opts);
@@ -223,6 +224,26 @@ export class Messenger extends EventEmitter {
     this.schedulePump();
     return ok && !this.core.aboveHighWater(c.id);
   }
+  /** @internal resolves when the connection's queue is below its high-water marks (or it closed) */
+  whenWritable(c: Connection): Promise<void> {
+    if (!this.core.aboveHighWater(c.id) || c.isClosed) return Promise.resolve();
+    return new Promise((res) => {
+      const l = this.drainWaiters.get(c.id);
+      if (l) l.push(res);
+      else this.drainWaiters.set(c.id, [res]);
+    });
+  }
+
+  private wakeDrainWaiters(): void {
+    for (const [id, ws] of this.drainWaiters) {
+      const c = this.core.getConn(id);
+      if (c && !c.dead && this.core.aboveHighWater(id)) continue;
+      this.drainWaiters.delete(id);
+      for (const w of ws) w();
+      this.emit('drain', this.handle(id));
+    }
+  }
+
   /** @internal */
   keepaliveOn(c: Connection): void {
     this.core.keepalive(c.id, this.env.now());
@@ -261,6 +282,7 @@ export class Messenger extends EventEmitter {
       this.socks.delete(tid);
     }
     this.dq.clear();
+    this.wakeDrainWaiters();
     this.timer?.cancel();
     this.timer = undefined;
     this.timerAt = Infinity;
@@ -377,6 +399,7 @@ export class Messenger extends EventEmitter {
       this.pumping = false;
     }
     this.armTimer();
+    if (this.drainWaiters.size) this.wakeDrainWaiters();
     if (core.reapable && !this.reapScheduled && this.lifecycle !== 'created') {
       this.reapScheduled = true;
       this.env.defer(() => {
