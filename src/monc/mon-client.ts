@@ -1,0 +1,558 @@
+/**
+ * MonClient: a client's session with the monitor cluster (Ceph's MonClient), on a Messenger with
+ * the lossy_client policy towards mons.
+ *
+ *  - hunting: connect to up to `huntParallel` mons at once (random order), keep the first whose
+ *    session becomes ready, mark the others down; when none is ready after `huntInterval` ×
+ *    multiplier, try again (the multiplier grows by `huntBackoff` up to `huntMaxMultiple`, and
+ *    shrinks again after a success). A session that drops (reset) or whose mon stops answering
+ *    keepalives for `pingTimeout` s starts a new hunt; pending requests are resent on the next
+ *    session without the caller doing anything.
+ *  - on each session: name ourselves client.<global_id> (Ceph does), send MMonGetMap, subscribe
+ *    (monmap, config, and whatever was asked), resend pending commands / version queries.
+ *  - `command()` (MMonCommand with the monmap's fsid → MMonCommandAck by tid), `getVersion()`
+ *    (MMonGetVersion → reply by handle), `subscribe()`; KEEPALIVE2 every `pingInterval` s;
+ *    cephx ticket renewal over MAuth when tickets pass 3/4 of their validity.
+ *  - every wait has a timeout and takes an AbortSignal; at most `maxPending` requests outstanding.
+ *
+ * Events: 'hunting' (), 'session' (monName, Connection), 'session-lost' (MsgrError), 'monmap'
+ * (MonMap), 'config' (Map), 'osdmap' (MOSDMap), 'mgrmap' (MMgrMap), 'auth-error' (MsgrError),
+ * 'tickets-renewed' (services).
+ */
+import { EventEmitter } from 'node:events';
+import type { Buffer } from 'node:buffer';
+import { AddrType, formatAddrVec, type EntityAddr } from '../encoding/types/entity-addr.ts';
+import { EntityType, formatEntityName, type EntityName } from '../encoding/types/entity-name.ts';
+import { MsgrError, isMsgrError } from '../errors.ts';
+import type { MsgrConfig } from '../core/config.ts';
+import type { LogSink } from '../core/log.ts';
+import { NULL_LOG } from '../core/log.ts';
+import { randomU32 } from '../core/random.ts';
+import { Policy } from '../core/session/policy.ts';
+import type { AuthClient } from '../core/auth/types.ts';
+import { CephxAuthClient } from '../core/auth/cephx-client.ts';
+import { MAuthCodec, MAuthReplyCodec } from '../messages/auth.ts';
+import { MConfigCodec } from '../messages/config.ts';
+import type { Message } from '../messages/message.ts';
+import { MMgrMapCodec } from '../messages/mgr-map.ts';
+import { MMonCommandAckCodec, MMonCommandCodec } from '../messages/mon-command.ts';
+import { MMonGetMapCodec } from '../messages/mon-get-map.ts';
+import { MMonGetVersionCodec, MMonGetVersionReplyCodec } from '../messages/mon-get-version.ts';
+import { MMonMapCodec, monAddrs, type MonMap } from '../messages/mon-map.ts';
+import { MMonSubscribeCodec, SUBSCRIBE_ONETIME, type SubscribeItem } from '../messages/mon-subscribe.ts';
+import { MsgType } from '../messages/msg-types.ts';
+import { MOSDMapCodec, osdMapLastEpoch } from '../messages/osd-map.ts';
+import type { Connection } from '../node/connection.ts';
+import type { Dispatcher } from '../node/dispatcher.ts';
+import type { Env, TimerHandle } from '../node/env.ts';
+import { Messenger } from '../node/messenger.ts';
+import type { MonAddr } from '../config/mon-host.ts';
+import { HuntingAuthClient } from './hunt-auth.ts';
+import { PendingOps, withDeadline, type OpOptions } from './pending.ts';
+
+export interface MonClientOptions {
+  /** the mons to hunt among at first (mon_host); replaced by the monmap once we have one */
+  mons: readonly MonAddr[];
+  /** our auth identity, e.g. client.admin */
+  name: EntityName;
+  authClient: AuthClient;
+  msgrConfig?: Partial<MsgrConfig>;
+  env?: Env;
+  log?: LogSink;
+  /** seconds; defaults are Ceph's */
+  pingInterval?: number;
+  pingTimeout?: number;
+  huntInterval?: number;
+  huntParallel?: number;
+  huntBackoff?: number;
+  huntMinMultiple?: number;
+  huntMaxMultiple?: number;
+  /** default timeout of connect() (client_mount_timeout), s */
+  mountTimeout?: number;
+  /** default timeout of command()/getVersion() (rados_mon_op_timeout), s; 0 = none */
+  opTimeout?: number;
+  maxPending?: number;
+  /** hostname sent in MMonSubscribe */
+  hostname?: string;
+  /** subscriptions made on every session besides monmap and config (default osdmap, onetime) */
+  subscribe?: ReadonlyArray<readonly [what: string, start: bigint, flags: number]>;
+}
+
+export interface MonCommandResult {
+  /** 0 or a negative errno */
+  r: number;
+  /** status text */
+  rs: string;
+  /** the command's output (MMonCommandAck data segment) */
+  data: Buffer;
+}
+
+export interface MonVersion {
+  version: bigint;
+  oldestVersion: bigint;
+}
+
+type State = 'idle' | 'hunting' | 'connected' | 'closed';
+
+interface Session {
+  conn: Connection;
+  mon: MonAddr;
+  /** session number (1, 2, …) */
+  n: number;
+  lastAck: number;
+}
+
+export class MonClient extends EventEmitter implements Dispatcher {
+  readonly messenger: Messenger;
+  readonly auth: HuntingAuthClient;
+  readonly name: EntityName;
+  private readonly o: Required<Omit<MonClientOptions, 'msgrConfig' | 'env' | 'log' | 'authClient' | 'mons' | 'name'>>;
+  private readonly log: LogSink;
+  private state: State = 'idle';
+  private started = false;
+  private mons: MonAddr[];
+  private attempts = new Map<Connection, MonAddr>();
+  private session: Session | undefined;
+  private sessions = 0;
+  private multiplier: number;
+  private huntTimer: TimerHandle | undefined;
+  private tickTimer: TimerHandle | undefined;
+  private readonly pending: PendingOps;
+  private nextTid = 1n;
+  private nextHandle = 1n;
+  private readonly subs = new Map<string, SubscribeItem>();
+  private renewalInFlight = false;
+  private everConnected = false;
+  private connectWaiters: { resolve: () => void; reject: (e: MsgrError) => void }[] = [];
+  /** the latest monmap (after the first session) */
+  monmap: MonMap | undefined;
+  /** our global_id (0 until the first session) */
+  globalId = 0n;
+  readonly stats = { hunts: 0, sessions: 0, keepalives: 0, resent: 0, renewals: 0, commands: 0 };
+
+  constructor(opts: MonClientOptions) {
+    super();
+    if (!opts.mons.length) throw new MsgrError('ERR_CONFIG', 'no monitors specified to connect to (mon_host is empty)');
+    this.name = opts.name;
+    this.mons = opts.mons.map((m) => ({ name: m.name, addrs: m.addrs }));
+    this.o = {
+      pingInterval: opts.pingInterval ?? 10,
+      pingTimeout: opts.pingTimeout ?? 30,
+      huntInterval: opts.huntInterval ?? 3,
+      huntParallel: Math.max(1, opts.huntParallel ?? 3),
+      huntBackoff: opts.huntBackoff ?? 1.5,
+      huntMinMultiple: opts.huntMinMultiple ?? 1,
+      huntMaxMultiple: opts.huntMaxMultiple ?? 10,
+      mountTimeout: opts.mountTimeout ?? 300,
+      opTimeout: opts.opTimeout ?? 0,
+      maxPending: opts.maxPending ?? 1024,
+      hostname: opts.hostname ?? '',
+      subscribe: opts.subscribe ?? [['osdmap', 0n, SUBSCRIBE_ONETIME]],
+    };
+    this.multiplier = this.o.huntMinMultiple;
+    this.log = opts.log ?? NULL_LOG;
+    const cephx = opts.authClient instanceof CephxAuthClient ? opts.authClient : (opts.authClient as { cephx?: CephxAuthClient }).cephx;
+    this.auth = new HuntingAuthClient(opts.authClient, cephx instanceof CephxAuthClient ? cephx : undefined);
+    this.messenger = Messenger.create({
+      name: { type: opts.name.type, id: opts.name.id },
+      ...(opts.msgrConfig ? { config: opts.msgrConfig } : {}),
+      authClient: this.auth,
+      ...(opts.env ? { env: opts.env } : {}),
+      ...(opts.log ? { log: opts.log } : {}),
+    });
+    // our messenger name is client.<global_id> once known; until then -1 ("not known")
+    this.messenger.setMyName({ type: opts.name.type, num: -1n });
+    this.messenger.setDefaultPolicy(Policy.lossy_client());
+    this.messenger.setPolicy(EntityType.MON, Policy.lossy_client());
+    this.messenger.addDispatcher(this);
+    this.messenger.on('keepalive-ack', (c: Connection) => {
+      if (this.session?.conn === c) this.session.lastAck = this.now();
+    });
+    const m = this.messenger.env;
+    this.pending = new PendingOps(this.o.maxPending, (ms, cb) => m.setTimer(ms, cb));
+    this.subs.set('monmap', { start: 0n, flags: 0 });
+    this.subs.set('config', { start: 0n, flags: 0 });
+    for (const [what, start, flags] of this.o.subscribe) this.subs.set(what, { start, flags });
+  }
+
+  private now(): number {
+    return this.messenger.env.now();
+  }
+
+  private debug(level: number, text: string): void {
+    if (this.log.level >= level) this.log.write(level, `monclient${this.state === 'hunting' ? '(hunting)' : ''}: ${text}`);
+  }
+
+  get isConnected(): boolean {
+    return this.state === 'connected';
+  }
+  /** name of the mon of the current session */
+  get activeMon(): string | undefined {
+    return this.session?.mon.name;
+  }
+  get fsid(): string | undefined {
+    return this.monmap?.fsid;
+  }
+  /** the mons we hunt among (mon_host at first, then the monmap's) */
+  get knownMons(): readonly MonAddr[] {
+    return this.mons;
+  }
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  // ------------------------------------------------------------------ connect / close
+
+  /**
+   * Start hunting (if not already) and wait for a session with a monmap. Rejects with the mon's
+   * auth refusal (ERR_AUTH_REJECTED / ERR_AUTH_BAD_METHOD) on the first session, ERR_NO_MON when no
+   * mon has a usable address, ERR_TIMEOUT after `timeoutMs` (default mountTimeout), ERR_ABORTED.
+   */
+  async connect(opts: OpOptions = {}): Promise<void> {
+    if (this.state === 'closed') throw new MsgrError('ERR_STOPPED', 'MonClient is closed');
+    if (this.state === 'connected' && this.monmap) return;
+    if (!this.started) {
+      this.started = true;
+      await this.messenger.start();
+    }
+    const wait = new Promise<void>((resolve, reject) => this.connectWaiters.push({ resolve, reject }));
+    if (this.state === 'idle') this.reopenSession('initial connect');
+    const ms = opts.timeoutMs ?? this.o.mountTimeout * 1000;
+    const label = `connecting to mons ${this.mons.map((m) => formatAddrVec(m.addrs)).join(' ')}`;
+    return withDeadline(wait, label, ms, (t, cb) => this.messenger.env.setTimer(t, cb), opts.signal, () => {
+      if (!this.everConnected) this.stopHunting();
+    });
+  }
+
+  /** Reject every pending request, stop timers, shut the messenger down. */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.clearTimers();
+    const err = new MsgrError('ERR_ABORTED', 'MonClient closed');
+    this.pending.rejectAll(err);
+    this.failWaiters(err);
+    await this.messenger.shutdown();
+  }
+
+  // ------------------------------------------------------------------ requests
+
+  /**
+   * Run a mon command: `cmd` is a JSON object, its text, or several texts (Ceph's cmd vector);
+   * `input` goes in the data segment. Resolves with the mon's r / rs / output even when r < 0.
+   */
+  command(cmd: string | object | readonly string[], input?: Buffer, opts: OpOptions = {}): Promise<MonCommandResult> {
+    if (this.state === 'closed') return Promise.reject(new MsgrError('ERR_STOPPED', 'MonClient is closed'));
+    const texts = typeof cmd === 'string' ? [cmd] : Array.isArray(cmd) ? (cmd as string[]).slice() : [JSON.stringify(cmd)];
+    const tid = this.nextTid++;
+    const key = `c${tid}`;
+    const send = (): void => {
+      const s = this.session;
+      if (!s || !this.monmap) return;
+      s.conn.send(MMonCommandCodec.encode({ fsid: this.monmap.fsid, cmd: texts, tid, ...(input ? { inbl: input } : {}) }, s.conn.features));
+    };
+    const p = this.pending.add<MonCommandResult>(key, `mon command ${texts.join(' ')}`, send, this.opTimeout(opts), opts.signal);
+    this.stats.commands++;
+    this.flushPending();
+    return p;
+  }
+
+  /** Ask the mons for the latest version of a map ('osdmap', 'monmap', 'mdsmap', 'fsmap', …). */
+  getVersion(what: string, opts: OpOptions = {}): Promise<MonVersion> {
+    if (this.state === 'closed') return Promise.reject(new MsgrError('ERR_STOPPED', 'MonClient is closed'));
+    const handle = this.nextHandle++;
+    const send = (): void => {
+      const s = this.session;
+      if (!s) return;
+      s.conn.send(MMonGetVersionCodec.encode({ handle, what, tid: handle }, s.conn.features));
+    };
+    const p = this.pending.add<MonVersion>(`v${handle}`, `get version of ${what}`, send, this.opTimeout(opts), opts.signal);
+    this.flushPending();
+    return p;
+  }
+
+  /** Subscribe to a map (start = first epoch wanted; flags 1 = onetime). Sent now if connected. */
+  subscribe(what: string, start: bigint = 0n, flags = 0): void {
+    this.subs.set(what, { start, flags });
+    if (this.session) this.sendSubscribe(new Map([[what, { start, flags }]]));
+  }
+
+  unsubscribe(what: string): void {
+    this.subs.delete(what);
+  }
+
+  private opTimeout(opts: OpOptions): number {
+    if (opts.timeoutMs !== undefined && opts.timeoutMs > 0) return opts.timeoutMs;
+    return this.o.opTimeout > 0 ? this.o.opTimeout * 1000 : Infinity;
+  }
+
+  /** Send every pending request not yet sent on the current session. */
+  private flushPending(): void {
+    const s = this.session;
+    if (!s || !this.monmap) return;
+    for (const e of this.pending.entries()) {
+      if (e.sentOn === s.n) continue;
+      if (e.sentOn !== 0) this.stats.resent++;
+      e.sentOn = s.n;
+      e.send();
+    }
+  }
+
+  // ------------------------------------------------------------------ hunting
+
+  /**
+   * The msgr2 addresses of a mon. The MonClient authenticates inside the msgr2 handshake; a
+   * msgr1 session would need the MAuth exchange first (wire §6.9), which it does not do, so v1-only
+   * mons (e.g. mon_host 'IP:6789', or the '-legacy' twin of a portless entry) are not dialled.
+   */
+  private v2Addrs(m: MonAddr): EntityAddr[] {
+    return m.addrs.filter((a) => a.type === AddrType.MSGR2 || a.type === AddrType.ANY);
+  }
+
+  /** Ceph _reopen_session: drop the session, try up to huntParallel mons at once. */
+  private reopenSession(why: string): void {
+    if (this.state === 'closed') return;
+    const lost = this.session;
+    this.session = undefined;
+    this.renewalInFlight = false;
+    if (lost) lost.conn.markDown();
+    for (const c of this.attempts.keys()) c.markDown();
+    this.attempts.clear();
+    this.clearTimers();
+    this.state = 'hunting';
+    this.stats.hunts++;
+    this.emit('hunting');
+    const usable = this.mons.filter((m) => this.v2Addrs(m).length > 0);
+    if (!usable.length) {
+      const err = new MsgrError('ERR_NO_MON', `no mon has a msgr2 address (msgr1-only mons are not supported by the MonClient): ${this.mons.map((m) => `${m.name} ${formatAddrVec(m.addrs)}`).join(', ')}`);
+      this.stopHunting();
+      this.failWaiters(err);
+      return;
+    }
+    const pick = this.shuffle(usable).slice(0, this.o.huntParallel);
+    this.debug(1, `${why}: hunting ${pick.map((m) => `${m.name} ${formatAddrVec(m.addrs)}`).join(', ')}`);
+    for (const m of pick) {
+      const c = this.messenger.connectTo(this.v2Addrs(m), EntityType.MON, { anon: true });
+      this.attempts.set(c, m);
+    }
+    const wait = this.o.huntInterval * this.multiplier * 1000;
+    this.huntTimer = this.messenger.env.setTimer(wait, () => {
+      this.huntTimer = undefined;
+      if (this.state !== 'hunting') return;
+      this.multiplier = Math.min(this.o.huntMaxMultiple, this.multiplier * this.o.huntBackoff);
+      this.reopenSession(`no mon answered in ${Math.round(wait)} ms`);
+    });
+  }
+
+  private shuffle<T>(a: T[]): T[] {
+    const out = a.slice();
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = randomU32(this.messenger.env.random) % (i + 1);
+      [out[i], out[j]] = [out[j]!, out[i]!];
+    }
+    return out;
+  }
+
+  private stopHunting(): void {
+    for (const c of this.attempts.keys()) c.markDown();
+    this.attempts.clear();
+    this.clearTimers();
+    if (this.state === 'hunting') this.state = 'idle';
+  }
+
+  private clearTimers(): void {
+    this.huntTimer?.cancel();
+    this.huntTimer = undefined;
+    this.tickTimer?.cancel();
+    this.tickTimer = undefined;
+  }
+
+  private failWaiters(err: MsgrError): void {
+    for (const w of this.connectWaiters.splice(0)) w.reject(err);
+  }
+
+  /** A hunting connection became ready: it is our session now. */
+  private finishHunting(conn: Connection, mon: MonAddr): void {
+    this.attempts.delete(conn);
+    for (const c of this.attempts.keys()) c.markDown();
+    this.attempts.clear();
+    this.huntTimer?.cancel();
+    this.huntTimer = undefined;
+    this.multiplier = Math.max(this.o.huntMinMultiple, this.multiplier / this.o.huntBackoff);
+    this.globalId = conn.peerGlobalId;
+    this.auth.adopt(this.globalId);
+    this.messenger.setMyName({ type: this.name.type, num: this.globalId });
+    this.session = { conn, mon, n: ++this.sessions, lastAck: this.now() };
+    this.state = 'connected';
+    this.everConnected = true;
+    this.stats.sessions++;
+    this.debug(1, `session established with ${mon.name} ${formatAddrVec(conn.peerAddrs)} as ${formatEntityName(this.name)} global_id ${this.globalId}`);
+    conn.send(MMonGetMapCodec.encode({}, conn.features));
+    this.sendSubscribe(this.subs);
+    this.emit('session', mon.name, conn);
+    this.flushPending();
+    this.scheduleTick();
+  }
+
+  private sendSubscribe(what: ReadonlyMap<string, SubscribeItem>): void {
+    const s = this.session;
+    if (!s || !what.size) return;
+    s.conn.send(MMonSubscribeCodec.encode({ what: new Map(what), hostname: this.o.hostname }, s.conn.features));
+  }
+
+  /** Ceph sub_got: a onetime subscription is done; a continuous one moves past `epoch`. */
+  private subGot(what: string, epoch: bigint): void {
+    const s = this.subs.get(what);
+    if (!s) return;
+    if (s.flags & SUBSCRIBE_ONETIME) {
+      if (epoch >= s.start) this.subs.delete(what);
+    } else if (epoch >= s.start) s.start = epoch + 1n;
+  }
+
+  private sessionLost(err: MsgrError | undefined, why: string): void {
+    if (this.state === 'closed') return;
+    this.debug(1, `${why}${err ? `: ${err.message}` : ''}`);
+    this.emit('session-lost', err ?? new MsgrError('ERR_CONNECTION_CLOSED', why));
+    this.reopenSession(why);
+  }
+
+  // ------------------------------------------------------------------ tick: keepalive, renewal
+
+  private scheduleTick(): void {
+    this.tickTimer?.cancel();
+    this.tickTimer = this.messenger.env.setTimer(this.o.pingInterval * 1000, () => {
+      this.tickTimer = undefined;
+      this.tick();
+    });
+  }
+
+  private tick(): void {
+    const s = this.session;
+    if (!s || this.state !== 'connected') return;
+    const silent = this.now() - s.lastAck;
+    if (this.o.pingTimeout > 0 && silent > this.o.pingTimeout * 1000) {
+      this.sessionLost(new MsgrError('ERR_KEEPALIVE_TIMEOUT', `no keepalive ack from ${s.mon.name} for ${silent} ms`), 'mon stopped answering keepalives');
+      return;
+    }
+    s.conn.sendKeepalive();
+    this.stats.keepalives++;
+    this.maybeRenewTickets();
+    this.scheduleTick();
+  }
+
+  private maybeRenewTickets(): void {
+    const cephx = this.auth.cephx;
+    const s = this.session;
+    if (!cephx || !s || this.renewalInFlight || cephx.globalId === 0n || !cephx.needsRenewal()) return;
+    this.renewalInFlight = true;
+    this.debug(10, 'renewing cephx tickets');
+    s.conn.send(MAuthCodec.encode({ protocol: 2, authPayload: cephx.buildRenewalRequest(), monmapEpoch: this.monmap?.epoch ?? 0 }, s.conn.features));
+  }
+
+  // ------------------------------------------------------------------ Dispatcher
+
+  handleConnect(conn: Connection): void {
+    const mon = this.attempts.get(conn);
+    if (mon && this.state === 'hunting') this.finishHunting(conn, mon);
+  }
+
+  handleReset(conn: Connection, error?: MsgrError): void {
+    if (this.attempts.delete(conn)) return;
+    if (this.session?.conn === conn) this.sessionLost(error, `lost session with ${this.session.mon.name}`);
+  }
+
+  handleRefused(conn: Connection, error: MsgrError, final: boolean): void {
+    const mon = this.attempts.get(conn);
+    if (!mon) return;
+    if (final) this.attempts.delete(conn);
+    if (error.code !== 'ERR_AUTH_REJECTED' && error.code !== 'ERR_AUTH_BAD_METHOD') return;
+    const err = new MsgrError(error.code, `mon ${mon.name} (${formatAddrVec(mon.addrs)}) refused ${formatEntityName(this.name)}: ${error.message}`, {
+      origin: 'remote',
+      cause: error,
+      ...(error.errno !== undefined ? { errno: error.errno } : {}),
+    });
+    this.debug(1, err.message);
+    this.emit('auth-error', err);
+    if (!this.everConnected) {
+      // Ceph's authenticate() returns the error of the first refusal
+      this.stopHunting();
+      this.failWaiters(err);
+    }
+  }
+
+  dispatch(msg: Message, conn: Connection): boolean {
+    if (this.session?.conn !== conn) {
+      this.debug(10, `discarding stray message type ${msg.type} from ${formatAddrVec(conn.peerAddrs)}`);
+      return true;
+    }
+    try {
+      this.handleMessage(msg, conn);
+    } catch (e) {
+      if (!isMsgrError(e)) throw e;
+      // an undecodable message from the mon: Ceph would fault the connection
+      this.sessionLost(e, `bad message type ${msg.type} from ${this.session.mon.name}`);
+    }
+    return true;
+  }
+
+  private handleMessage(msg: Message, conn: Connection): void {
+    const f = conn.features;
+    switch (msg.type) {
+      case MsgType.MON_MAP: {
+        const mm = MMonMapCodec.decode(msg, f).monmap!;
+        this.monmap = mm;
+        const fromMap = monAddrs(mm).filter((e) => e.addrs.length > 0);
+        if (fromMap.length) this.mons = fromMap.map((e) => ({ name: e.name, addrs: e.addrs }));
+        this.subGot('monmap', BigInt(mm.epoch));
+        this.emit('monmap', mm);
+        for (const w of this.connectWaiters.splice(0)) w.resolve();
+        this.flushPending();
+        return;
+      }
+      case MsgType.MON_COMMAND_ACK: {
+        const ack = MMonCommandAckCodec.decode(msg, f);
+        this.pending.resolve(`c${msg.tid}`, { r: ack.r, rs: ack.rs, data: msg.data } satisfies MonCommandResult);
+        return;
+      }
+      case MsgType.MON_GET_VERSION_REPLY: {
+        const v = MMonGetVersionReplyCodec.decode(msg, f);
+        this.pending.resolve(`v${v.handle}`, { version: v.version, oldestVersion: v.oldestVersion } satisfies MonVersion);
+        return;
+      }
+      case MsgType.CONFIG:
+        this.emit('config', MConfigCodec.decode(msg, f).config);
+        return;
+      case MsgType.OSD_MAP: {
+        const m = MOSDMapCodec.decode(msg, f);
+        this.subGot('osdmap', BigInt(osdMapLastEpoch(m)));
+        this.emit('osdmap', m);
+        return;
+      }
+      case MsgType.MGR_MAP:
+        this.emit('mgrmap', MMgrMapCodec.decode(msg, f));
+        return;
+      case MsgType.AUTH_REPLY: {
+        const r = MAuthReplyCodec.decode(msg, f);
+        this.renewalInFlight = false;
+        const cephx = this.auth.cephx;
+        if (r.result < 0 || !cephx) {
+          this.emit('auth-error', new MsgrError('ERR_AUTH_REJECTED', `ticket renewal refused (${r.result})`, { origin: 'remote', errno: r.result }));
+          return;
+        }
+        let services: number[];
+        try {
+          services = cephx.handleRenewalReply(r.resultBl);
+        } catch (e) {
+          if (!isMsgrError(e)) throw e;
+          this.emit('auth-error', e);
+          return;
+        }
+        this.stats.renewals++;
+        this.emit('tickets-renewed', services);
+        return;
+      }
+      default:
+        this.debug(10, `ignoring message type ${msg.type}`);
+    }
+  }
+}
