@@ -103,13 +103,20 @@ export interface Node {
   d: Recorder;
 }
 
-/** A started messenger with a Recorder, optionally bound. */
+/** What node:test gives a test: cleanup hooks. */
+export interface TestCtx {
+  after(fn: () => Promise<void> | void): void;
+}
+
+/** A started messenger with a Recorder, optionally bound; shut down after the test in any case. */
 export async function node(
+  t: TestCtx,
   name: string,
   policy: Policy,
   opts: { bind?: string; replies?: boolean; msgr?: Partial<MessengerOptions> } = {},
 ): Promise<Node> {
   const m = Messenger.create({ name, ...(opts.msgr ?? {}) });
+  t.after(() => m.shutdown());
   m.setDefaultPolicy(policy);
   const d = new Recorder(opts.replies ?? false);
   m.addDispatcher(d);

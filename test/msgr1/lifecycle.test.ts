@@ -14,10 +14,10 @@ import type { MsgrError } from '../../src/errors.ts';
 import type { Connection } from '../../src/node/connection.ts';
 import { node, ping, protoVersion, shutdownClean, until } from './helpers.ts';
 
-test('S02 msgr1 basic lifecycle: ping, rebind avoiding ports, markDown, server shutdown, loopback', async () => {
+test('S02 msgr1 basic lifecycle: ping, rebind avoiding ports, markDown, server shutdown, loopback', async (t) => {
   const t0 = Date.now();
-  const srv = await node('osd.0', Policy.stateless_server(), { bind: 'v1:127.0.0.1:0', replies: true });
-  const cli = await node('client.-1', Policy.lossy_client());
+  const srv = await node(t, 'osd.0', Policy.stateless_server(), { bind: 'v1:127.0.0.1:0', replies: true });
+  const cli = await node(t, 'client.-1', Policy.lossy_client());
   const addrs = srv.m.myAddrs.slice();
   assert.deepEqual(addrs.map((a) => a.type), [AddrType.LEGACY]);
   const faults: string[] = [];
@@ -92,12 +92,12 @@ async function pingPong(c: Connection, count: (c: Connection) => number, n: numb
   assert.ok(await until(() => count(c) === n, 3000), `${n} replies (got ${count(c)})`);
 }
 
-test('S03 dual-stack server: msgr2 for a v2-capable client, msgr1 with ms_connect_msgr1, 100 ping/pong each', async () => {
-  const srv = await node('osd.0', Policy.stateless_server(), { bind: '[v2:127.0.0.1:0,v1:127.0.0.1:0]', replies: true });
+test('S03 dual-stack server: msgr2 for a v2-capable client, msgr1 with ms_connect_msgr1, 100 ping/pong each', async (t) => {
+  const srv = await node(t, 'osd.0', Policy.stateless_server(), { bind: '[v2:127.0.0.1:0,v1:127.0.0.1:0]', replies: true });
   const addrs = srv.m.myAddrs.slice();
   assert.deepEqual(addrs.map((a) => a.type), [AddrType.MSGR2, AddrType.LEGACY]);
-  const a = await node('client.-1', Policy.lossy_client());
-  const b = await node('client.-1', Policy.lossy_client(), { msgr: { config: { ms_connect_msgr1: true } } });
+  const a = await node(t, 'client.-1', Policy.lossy_client());
+  const b = await node(t, 'client.-1', Policy.lossy_client(), { msgr: { config: { ms_connect_msgr1: true } } });
   const errors: string[] = [];
   for (const m of [srv.m, a.m, b.m]) m.on('fault', (c: Connection, e: MsgrError) => errors.push(`${c} ${e.code}`));
 
@@ -121,10 +121,10 @@ test('S03 dual-stack server: msgr2 for a v2-capable client, msgr1 with ms_connec
   await shutdownClean(a.m, b.m, srv.m);
 });
 
-test('S03 a msgr2-only dialler against a v1-only server fails within 1 s, 0 dispatches', async () => {
-  const srv = await node('osd.0', Policy.stateless_server(), { bind: 'v1:127.0.0.1:0', replies: true });
+test('S03 a msgr2-only dialler against a v1-only server fails within 1 s, 0 dispatches', async (t) => {
+  const srv = await node(t, 'osd.0', Policy.stateless_server(), { bind: 'v1:127.0.0.1:0', replies: true });
   const v1 = srv.m.myAddrs[0]!;
-  const cli = await node('client.-1', Policy.lossy_client());
+  const cli = await node(t, 'client.-1', Policy.lossy_client());
   const faults: Array<{ code: string; at: number }> = [];
   const srvFaults: string[] = [];
   cli.m.on('fault', (_c: Connection, e: MsgrError) => faults.push({ code: e.code, at: Date.now() }));

@@ -97,13 +97,16 @@ function verifyAuthorizer(p: ProtocolV1, m: Msgr1Connect): Buffer | undefined {
     return undefined;
   };
   if (!as.allowedMethods(c.peerType).includes(m.authorizerProtocol)) return bad(`method ${m.authorizerProtocol} not allowed`);
-  const more = p.auth.server !== undefined && p.auth.method === m.authorizerProtocol;
+  // the verifier is kept only across a challenge round (Ceph: auth_meta->authorizer_challenge)
+  const challenged = p.auth.server;
+  const more = challenged !== undefined && p.auth.method === m.authorizerProtocol;
+  p.auth.server = undefined;
   let step;
   try {
-    const h = more ? p.auth.server! : as.start(m.authorizerProtocol, c.peerType);
-    p.auth.server = h;
+    const h = more ? challenged : as.start(m.authorizerProtocol, c.peerType);
     p.auth.method = m.authorizerProtocol;
     step = h.handle(m.authorizer, ConMode.CRC);
+    if (step.kind === 'more' && !more) p.auth.server = h;
   } catch (e) {
     if (!isMsgrError(e)) throw e;
     return bad(e.message);
