@@ -1,0 +1,12 @@
+/**
+ * Every `ceph-msgr` subcommand, in the order `--help` lists them. A new command is a module in
+ * this folder exporting a Command (see ../command.ts) plus one line here.
+ */
+import type { Command } from '../command.ts';
+import { monCommandCommand } from './mon-command.ts';
+import { statusCommand } from './status.ts';
+
+export const COMMANDS: readonly Command[] = [
+  statusCommand,
+  monCommandCommand,
+];

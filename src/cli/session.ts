@@ -1,0 +1,40 @@
+/**
+ * Running a command against the mons: build a MonClient from the config (keyring files read
+ * here, in the shell), connect within client_mount_timeout (or until the IO's signal aborts),
+ * run the command body, always close. `debug_ms` > 0 logs the messenger to `log_file`, or to
+ * stderr when no log file is set.
+ */
+import { appendFileSync } from 'node:fs';
+import type { LogSink } from '../core/log.ts';
+import { debugLevel, type CephConfig } from '../config/config.ts';
+import { nodeConfigIO } from '../config/load.ts';
+import { monClientFromConfig } from '../monc/from-config.ts';
+import type { MonClient } from '../monc/mon-client.ts';
+import type { CliIO } from './command.ts';
+
+export function cliLogSink(cfg: CephConfig, io: CliIO): LogSink | undefined {
+  const level = debugLevel(cfg.get('debug_ms'));
+  if (level <= 0) return undefined;
+  const file = cfg.get('log_file');
+  return {
+    level,
+    write(l, line) {
+      const text = `${new Date().toISOString()} ${String(l).padStart(2)} ${line}\n`;
+      if (file) appendFileSync(file, text);
+      else io.err(text);
+    },
+  };
+}
+
+/** Connect a MonClient for `cfg`, run `fn`, close it whatever happens. */
+export async function withMonClient<T>(cfg: CephConfig, io: CliIO, fn: (mc: MonClient) => Promise<T>): Promise<T> {
+  const log = cliLogSink(cfg, io);
+  const readFile = (p: string): string | undefined => (io.configIO ?? nodeConfigIO).readFile(p);
+  const mc = await monClientFromConfig(cfg, { readFile, ...(log ? { log } : {}) });
+  try {
+    await mc.connect(io.signal ? { signal: io.signal } : {});
+    return await fn(mc);
+  } finally {
+    await mc.close();
+  }
+}
