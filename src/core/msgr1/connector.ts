@@ -108,11 +108,11 @@ export function sendConnect(p: ProtocolV1): void {
     flags: c.policy.lossy ? Msgr1ConnectFlag.LOSSY : 0,
   });
   p.log(10, () => ` connect sending gseq=${s.globalSeq} cseq=${s.connectSeq} authorizer=${authorizer.length}`);
-  p.sendAt('CONNECT:w', [msg], () => {
-    if (s.connectSeq === 0n) c.stats.clientIdents++;
-    else c.stats.reconnects++;
-    ctx.emit({ kind: 'step', conn: c.id, step: 'SEND_CONNECT_MSG' });
-  });
+  // counted like msgr2's CLIENT_IDENT / SESSION_RECONNECT: a new session (cs 0) or a reconnect
+  if (s.connectSeq === 0n) c.stats.clientIdents++;
+  else c.stats.reconnects++;
+  ctx.emit({ kind: 'step', conn: c.id, step: 'SEND_CONNECT_MSG' });
+  p.sendAt('CONNECT:w', [msg]);
 }
 
 function authError(e: unknown): MsgrError {
