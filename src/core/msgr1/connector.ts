@@ -28,6 +28,7 @@ export function u32(v: bigint): number {
 /** The TCP connection is up: write the banner, then wait for the server's hello. */
 export function startClient(p: ProtocolV1): void {
   p.resetSocketState();
+  // a fresh global_seq per connection attempt (Ceph takes one in connect() and in fault())
   p.conn.session.globalSeq = p.ctx.nextGlobalSeq();
   p.setState('CONNECTING');
   p.ctx.emit({ kind: 'step', conn: p.conn.id, step: 'START_CLIENT_BANNER_EXCHANGE' });

@@ -325,7 +325,6 @@ export class ProtocolV1 implements WireProtocol, ProtoHost {
     if (this.state === 'STANDBY' && !c.policy.server && c.session.hasQueued) {
       // Ceph write_event: a standby connection with something to send reconnects (same cs)
       this.log(10, () => ` standby: something to send, reconnecting`);
-      c.session.globalSeq = this.ctx.nextGlobalSeq();
       this.connect(now);
       return;
     }
@@ -458,7 +457,6 @@ export class ProtocolV1 implements WireProtocol, ProtoHost {
     if (isConnectingState(st) || st === 'WAIT') {
       const cfg = this.ctx.config;
       this.backoffMs = nextBackoff(this.backoffMs, { initialMs: cfg.ms_initial_backoff * 1000, maxMs: cfg.ms_max_backoff * 1000 }, st === 'WAIT');
-      s.globalSeq = this.ctx.nextGlobalSeq();
       this.setState('START_CONNECT');
       this.wakeAt = now + this.backoffMs;
       this.log(10, () => ` waiting ${this.backoffMs} ms`);
@@ -472,7 +470,6 @@ export class ProtocolV1 implements WireProtocol, ProtoHost {
     }
     this.log(1, () => ` initiating reconnect`);
     s.connectSeq++;
-    s.globalSeq = this.ctx.nextGlobalSeq();
     this.connect(now);
   }
 
