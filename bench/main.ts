@@ -1,0 +1,30 @@
+/**
+ * Benchmarks: `npm run bench -- <case> [options]` (= node --import tsx bench/main.ts <case> …).
+ * Each case is a module exporting `run(args: string[]): Promise<number>` (exit status); add one
+ * with a line in CASES. Cases are imported lazily, so one case's dependencies never slow another.
+ */
+interface BenchCase {
+  summary: string;
+  load: () => Promise<{ run(args: string[]): Promise<number> }>;
+}
+
+const CASES: Record<string, BenchCase> = {
+  mon: { summary: 'mon commands/s: ceph-msgr MonClient vs librados (python3-rados) on one live mon', load: () => import('./mon.ts') },
+};
+
+function usage(): string {
+  const w = Math.max(...Object.keys(CASES).map((k) => k.length));
+  return ['usage: npm run bench -- <case> [options]   (<case> --help for its options)', '', 'cases:', ...Object.entries(CASES).map(([k, c]) => `  ${k.padEnd(w)}  ${c.summary}`), ''].join('\n');
+}
+
+const [name, ...args] = process.argv.slice(2);
+if (name === undefined || name === '--help' || name === '-h') {
+  process.stdout.write(usage());
+  process.exitCode = name === undefined ? 2 : 0;
+} else if (!CASES[name]) {
+  process.stderr.write(`bench: unknown case '${name}'\n${usage()}`);
+  process.exitCode = 2;
+} else {
+  const mod = await CASES[name].load();
+  process.exitCode = await mod.run(args);
+}
