@@ -64,4 +64,6 @@ export interface CoreContext {
   throttlesFor(c: Conn): ThrottleSet;
   /** message payload bytes the core has in flight towards the dispatcher */
   releaseThrottle(t: ThrottleToken): void;
+  /** ms_inject_internal_delays: how long to park at a race-prone point (0 = not now) */
+  internalDelayMs(): number;
 }

@@ -26,6 +26,8 @@ import type { RandomSource } from './random.ts';
 import { PolicySet, type Policy } from './session/policy.ts';
 import { Throttle } from './session/throttle.ts';
 import { Deque } from './session/deque.ts';
+import { FaultInjector } from './inject.ts';
+import { randomU32 } from './random.ts';
 
 export interface MessengerCoreOptions {
   name: EntityNameT;
@@ -92,6 +94,10 @@ export class MessengerCore implements CoreContext {
   readonly localConn: Conn;
   private localSeq = 0n;
   readonly counters = { reaped: 0, discarded: 0, accepted: 0, connects: 0 };
+  /** random fault injection (ms_inject_*), when configured */
+  readonly injector: FaultInjector | undefined;
+  /** dispatches held back by ms_inject_delay_*, per connection, in order */
+  private readonly delayed = new Map<ConnId, Deque<{ at: number; ev: MsgrEvent }>>();
 
   constructor(opts: MessengerCoreOptions) {
     this.config = resolveConfig(opts.config);
@@ -107,6 +113,21 @@ export class MessengerCore implements CoreContext {
     this.dispatchThrottle = new Throttle('dispatch', this.config.ms_dispatch_throttle_bytes);
     this.localConn = new Conn(0, 'connector', this.policies.get(opts.name.type), opts.name.type, this.addrs, true);
     this.localConn.peerName = opts.name;
+    if (FaultInjector.enabled(this.config)) {
+      this.injector = new FaultInjector(this.config, this.config.ms_inject_seed || randomU32(this.random) || 1);
+      if (this.log.level >= 0) this.log.write(0, `fault injection on: ms_inject_seed=${this.injector.seed}`);
+    }
+  }
+
+  /** CoreContext: park time (ms) at a race-prone handshake point (ms_inject_internal_delays). */
+  internalDelayMs(): number {
+    return this.injector ? this.injector.internalDelayMs() : 0;
+  }
+
+  private injectSocketFailure(c: Conn, now: number): void {
+    if (this.log.level >= 1) this.log.write(1, `injecting socket failure on conn ${c.id}`);
+    this.closeTransport(c);
+    c.proto.onTransportClosed(new MsgrError('ERR_INJECTED', 'injected socket failure (ms_inject_socket_failures)'), now);
   }
 
   // ------------------------------------------------------------------ identity
@@ -352,6 +373,7 @@ export class MessengerCore implements CoreContext {
     this.now = now;
     const c = this.byTid.get(tid);
     if (!c) return;
+    if (this.injector?.socketFailure()) return this.injectSocketFailure(c, now);
     c.proto.onBytes(chunk, now);
   }
 
@@ -374,6 +396,7 @@ export class MessengerCore implements CoreContext {
 
   tick(now: number): void {
     this.now = now;
+    if (this.delayed.size) this.releaseDelayed(now, false);
     for (const c of this.all.values()) {
       const d = c.proto.nextDeadline();
       if (d !== undefined && d <= now) c.proto.onTick(now);
@@ -382,6 +405,10 @@ export class MessengerCore implements CoreContext {
 
   nextTimeout(): number | undefined {
     let t: number | undefined;
+    for (const q of this.delayed.values()) {
+      const h = q.peek();
+      if (h && (t === undefined || h.at < t)) t = h.at;
+    }
     for (const c of this.all.values()) {
       const d = c.proto.nextDeadline();
       if (d !== undefined && (t === undefined || d < t)) t = d;
@@ -424,6 +451,10 @@ export class MessengerCore implements CoreContext {
       const bufs = c.proto.takeTransmit(this.now, this.config.ms_write_batch_bytes);
       if (!c.proto.wantsWrite()) this.dirty.delete(c);
       if (bufs && c.tid === tid) {
+        if (this.injector?.socketFailure()) {
+          this.injectSocketFailure(c, this.now);
+          continue;
+        }
         let bytes = 0;
         for (const b of bufs) bytes += b.length;
         return { tid, bufs, bytes };
@@ -550,11 +581,40 @@ export class MessengerCore implements CoreContext {
   }
 
   emit(ev: MsgrEvent): void {
+    if (ev.kind === 'dispatch' && this.injector) {
+      const q = this.delayed.get(ev.conn);
+      const c = this.all.get(ev.conn);
+      const d = c ? this.injector.messageDelayMs(c.peerType, ev.msg.type) : 0;
+      if (q || d > 0) {
+        // keep per-connection order: a message never overtakes one held before it
+        const at = Math.max(this.now + d, q?.peekLast()?.at ?? 0);
+        if (q) q.push({ at, ev });
+        else {
+          const nq = new Deque<{ at: number; ev: MsgrEvent }>();
+          nq.push({ at, ev });
+          this.delayed.set(ev.conn, nq);
+        }
+        return;
+      }
+    }
     this.events.push(ev);
+  }
+
+  /** Hand held-back dispatches to the upper layer (all of them when `flush`). */
+  private releaseDelayed(now: number, flush: boolean, only?: ConnId): void {
+    for (const [id, q] of this.delayed) {
+      if (only !== undefined && id !== only) continue;
+      for (let h = q.peek(); h && (flush || h.at <= now); h = q.peek()) {
+        q.shift();
+        this.events.push(h.ev);
+      }
+      if (!q.size) this.delayed.delete(id);
+    }
   }
 
   stopped(c: Conn): void {
     if (c.dead) return;
+    if (this.delayed.has(c.id)) this.releaseDelayed(this.now, true, c.id);
     c.dead = true;
     this.reapQueue.push(c);
   }

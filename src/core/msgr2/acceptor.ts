@@ -176,6 +176,14 @@ function handleClientIdent(p: ProtocolV2, f: F.ClientIdentFrame, now: number): v
   }
   p.connectionFeatures = f.supportedFeatures & c.policy.featuresSupported;
   s.peerGlobalSeq = f.globalSeq;
+  const go = (): void => {
+    if (p.state === 'SESSION_ACCEPTING') lookupAndIdent(p, f, now);
+  };
+  if (p.delayPoint(go)) go();
+}
+
+function lookupAndIdent(p: ProtocolV2, f: F.ClientIdentFrame, now: number): void {
+  const c = p.conn;
   let existing = p.ctx.lookupConn(f.addrs, c);
   if (existing && existing.proto.version !== 2) {
     existing.proto.stop();
@@ -236,6 +244,14 @@ function handleReconnect(p: ProtocolV2, f: F.SessionReconnectFrame, now: number)
   c.peerAddrs = f.addrs;
   c.targetAddr = inferTargetAddr(f.addrs, c.socketPeerAddr?.family);
   c.session.peerGlobalSeq = f.globalSeq;
+  const go = (): void => {
+    if (p.state === 'SESSION_ACCEPTING') lookupAndReconnect(p, f, now);
+  };
+  if (p.delayPoint(go)) go();
+}
+
+function lookupAndReconnect(p: ProtocolV2, f: F.SessionReconnectFrame, now: number): void {
+  const c = p.conn;
   let existing = p.ctx.lookupConn(f.addrs, c);
   if (existing && existing.proto.version !== 2) {
     existing.proto.stop();

@@ -260,7 +260,20 @@ export function sendClientIdent(p: ProtocolV2): void {
   const s = c.session;
   if (!c.policy.lossy && s.clientCookie === 0n) s.clientCookie = randomNonZeroU64(p.ctx.random);
   const mine = p.ctx.myAddrs();
-  if ((!mine.length || isBlankIp(mine[0]!)) && c.localAddr && !isBlankIp(c.localAddr)) p.ctx.learnedAddr(c.localAddr);
+  if ((!mine.length || isBlankIp(mine[0]!)) && c.localAddr && !isBlankIp(c.localAddr)) {
+    p.ctx.learnedAddr(c.localAddr);
+    // Ceph sleeps here (ms_inject_internal_delays) right after learning its address
+    const go = (): void => {
+      if (p.state === 'SESSION_CONNECTING') sendClientIdentNow(p);
+    };
+    if (!p.delayPoint(go)) return;
+  }
+  sendClientIdentNow(p);
+}
+
+function sendClientIdentNow(p: ProtocolV2): void {
+  const c = p.conn;
+  const s = c.session;
   c.stats.clientIdents++;
   p.ctx.emit({ kind: 'step', conn: c.id, step: 'SEND_CLIENT_IDENTITY' });
   p.send(

@@ -88,8 +88,10 @@ export class ProtocolV2 implements WireProtocol {
   backoffMs = 0;
   /** time to (re)open a transport (backoff), or 0 */
   wakeAt = 0;
-  /** a BLOCK/STALL breakpoint parked this connection: what to do on unblock */
+  /** a BLOCK/STALL breakpoint (or an injected delay) parked this connection: what to do on unblock */
   blocked: (() => void) | undefined;
+  /** an injected internal delay ends at this time (0 = parked until unblock()) */
+  blockedUntil = 0;
   /** the current MESSAGE holds throttle units (taken after its preamble) */
   held: ThrottleToken | undefined;
   /** waiting for throttle units (socket paused) */
@@ -163,10 +165,24 @@ export class ProtocolV2 implements WireProtocol {
     return false;
   }
 
+  /**
+   * ms_inject_internal_delays: at a race-prone point, maybe park for a while (Ceph sleeps the
+   * thread there). Returns true if the caller may go on now; otherwise `go` runs later.
+   */
+  delayPoint(go: () => void): boolean {
+    const d = this.ctx.internalDelayMs();
+    if (d <= 0) return true;
+    this.log(1, () => ` injecting internal delay of ${d} ms`);
+    this.blocked = go;
+    this.blockedUntil = this.ctx.now + d;
+    return false;
+  }
+
   unblock(now: number): void {
     const k = this.blocked;
     if (!k) return;
     this.blocked = undefined;
+    this.blockedUntil = 0;
     k();
     const cw = this.closedWhileBlocked;
     if (cw !== null) {
@@ -633,7 +649,7 @@ export class ProtocolV2 implements WireProtocol {
     const min = (t: number): void => {
       if (d === undefined || t < d) d = t;
     };
-    if (this.blocked) return undefined;
+    if (this.blocked) return this.blockedUntil || undefined;
     if (this.state === 'START_CONNECT' && this.wakeAt > 0) min(this.wakeAt);
     else if ((isConnectingState(this.state) || isAcceptingState(this.state)) && cfg.ms_connection_ready_timeout > 0) {
       min(c.attemptStarted + cfg.ms_connection_ready_timeout * 1000);
@@ -648,7 +664,10 @@ export class ProtocolV2 implements WireProtocol {
   onTick(now: number): void {
     const c = this.conn;
     const cfg = this.ctx.config;
-    if (this.blocked) return;
+    if (this.blocked) {
+      if (this.blockedUntil && now >= this.blockedUntil) this.unblock(now);
+      return;
+    }
     if (this.state === 'START_CONNECT' && this.wakeAt > 0) {
       if (now >= this.wakeAt) this.connect(now);
       return;
@@ -698,6 +717,7 @@ export class ProtocolV2 implements WireProtocol {
     if (this.state === 'CLOSED') return;
     this.log(1, () => ` stop`);
     this.blocked = undefined;
+    this.blockedUntil = 0;
     this.releaseHeld();
     this.setState('CLOSED');
     this.ctx.closeTransport(this.conn);
