@@ -23,6 +23,10 @@ export const MON_PORT_LEGACY = 6789;
 export interface MonAddr {
   name: string;
   addrs: EntityAddr[];
+  /** from the monmap: lower is preferred when hunting (default 0) */
+  priority?: number;
+  /** from the monmap: relative chance of being picked among equal priorities (default 0 = even) */
+  weight?: number;
 }
 
 function bad(s: string, why: string): MsgrError {

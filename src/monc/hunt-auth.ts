@@ -9,7 +9,7 @@
  * Everything else is delegated unchanged.
  */
 import type { Buffer } from 'node:buffer';
-import type { CephxAuthClient } from '../core/auth/cephx-client.ts';
+import { CephxAuthClient } from '../core/auth/cephx-client.ts';
 import type { CephxTicket } from '../core/auth/cephx-tickets.ts';
 import { AuthMethod, type AuthClient, type AuthClientHandler, type AuthResult } from '../core/auth/types.ts';
 
@@ -31,6 +31,12 @@ export class HuntingAuthClient implements AuthClient {
     readonly inner: AuthClient,
     readonly cephx: CephxAuthClient | undefined,
   ) {}
+
+  /** Wrap an auth client, finding its cephx part (itself, or a composed client's `cephx`). */
+  static wrap(a: AuthClient): HuntingAuthClient {
+    const c = a instanceof CephxAuthClient ? a : (a as { cephx?: unknown }).cephx;
+    return new HuntingAuthClient(a, c instanceof CephxAuthClient ? c : undefined);
+  }
 
   methods(peerType: number): number[] {
     return this.inner.methods(peerType);

@@ -2,7 +2,8 @@
  * MonClient: a client's session with the monitor cluster (Ceph's MonClient), on a Messenger with
  * the lossy_client policy towards mons.
  *
- *  - hunting: connect to up to `huntParallel` mons at once (random order), keep the first whose
+ *  - hunting: connect to up to `huntParallel` mons at once (not yet tried ones first, lowest
+ *    priority, random order weighted by the monmap's weights), keep the first whose
  *    session becomes ready, mark the others down; when none is ready after `huntInterval` ×
  *    multiplier, try again (the multiplier grows by `huntBackoff` up to `huntMaxMultiple`, and
  *    shrinks again after a success). A session that drops (reset) or whose mon stops answering
@@ -21,76 +22,32 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Buffer } from 'node:buffer';
-import { AddrType, formatAddrVec, type EntityAddr } from '../encoding/types/entity-addr.ts';
+import { formatAddrVec } from '../encoding/types/entity-addr.ts';
 import { EntityType, formatEntityName, type EntityName } from '../encoding/types/entity-name.ts';
 import { MsgrError, isMsgrError } from '../errors.ts';
-import type { MsgrConfig } from '../core/config.ts';
-import type { LogSink } from '../core/log.ts';
-import { NULL_LOG } from '../core/log.ts';
+import { NULL_LOG, type LogSink } from '../core/log.ts';
 import { randomU32 } from '../core/random.ts';
-import { Policy } from '../core/session/policy.ts';
-import type { AuthClient } from '../core/auth/types.ts';
-import { CephxAuthClient } from '../core/auth/cephx-client.ts';
-import { MAuthCodec, MAuthReplyCodec } from '../messages/auth.ts';
-import { MConfigCodec } from '../messages/config.ts';
+import { MAuthCodec, type MAuthReply } from '../messages/auth.ts';
 import type { Message } from '../messages/message.ts';
-import { MMgrMapCodec } from '../messages/mgr-map.ts';
-import { MMonCommandAckCodec, MMonCommandCodec } from '../messages/mon-command.ts';
+import { MMonCommandCodec } from '../messages/mon-command.ts';
 import { MMonGetMapCodec } from '../messages/mon-get-map.ts';
-import { MMonGetVersionCodec, MMonGetVersionReplyCodec } from '../messages/mon-get-version.ts';
-import { MMonMapCodec, monAddrs, type MonMap } from '../messages/mon-map.ts';
-import { MMonSubscribeCodec, SUBSCRIBE_ONETIME, type SubscribeItem } from '../messages/mon-subscribe.ts';
-import { MsgType } from '../messages/msg-types.ts';
-import { MOSDMapCodec, osdMapLastEpoch } from '../messages/osd-map.ts';
+import { MMonGetVersionCodec } from '../messages/mon-get-version.ts';
+import type { MonMap } from '../messages/mon-map.ts';
+import { MMonSubscribeCodec, type SubscribeItem } from '../messages/mon-subscribe.ts';
+import { osdMapLastEpoch } from '../messages/osd-map.ts';
 import type { Connection } from '../node/connection.ts';
 import type { Dispatcher } from '../node/dispatcher.ts';
-import type { Env, TimerHandle } from '../node/env.ts';
-import { Messenger } from '../node/messenger.ts';
+import type { TimerHandle } from '../node/env.ts';
+import type { Messenger } from '../node/messenger.ts';
 import type { MonAddr } from '../config/mon-host.ts';
+import { HuntPlan, v2Addrs } from './hunt.ts';
 import { HuntingAuthClient } from './hunt-auth.ts';
+import { decodeIncoming, monsOfMonMap } from './incoming.ts';
 import { PendingOps, withDeadline, type OpOptions } from './pending.ts';
+import { Subscriptions } from './subs.ts';
+import { createMonMessenger, resolveOptions, type MonClientOptions, type MonCommandResult, type MonVersion, type ResolvedOptions } from './types.ts';
 
-export interface MonClientOptions {
-  /** the mons to hunt among at first (mon_host); replaced by the monmap once we have one */
-  mons: readonly MonAddr[];
-  /** our auth identity, e.g. client.admin */
-  name: EntityName;
-  authClient: AuthClient;
-  msgrConfig?: Partial<MsgrConfig>;
-  env?: Env;
-  log?: LogSink;
-  /** seconds; defaults are Ceph's */
-  pingInterval?: number;
-  pingTimeout?: number;
-  huntInterval?: number;
-  huntParallel?: number;
-  huntBackoff?: number;
-  huntMinMultiple?: number;
-  huntMaxMultiple?: number;
-  /** default timeout of connect() (client_mount_timeout), s */
-  mountTimeout?: number;
-  /** default timeout of command()/getVersion() (rados_mon_op_timeout), s; 0 = none */
-  opTimeout?: number;
-  maxPending?: number;
-  /** hostname sent in MMonSubscribe */
-  hostname?: string;
-  /** subscriptions made on every session besides monmap and config (default osdmap, onetime) */
-  subscribe?: ReadonlyArray<readonly [what: string, start: bigint, flags: number]>;
-}
-
-export interface MonCommandResult {
-  /** 0 or a negative errno */
-  r: number;
-  /** status text */
-  rs: string;
-  /** the command's output (MMonCommandAck data segment) */
-  data: Buffer;
-}
-
-export interface MonVersion {
-  version: bigint;
-  oldestVersion: bigint;
-}
+export type { MonClientOptions, MonCommandResult, MonVersion } from './types.ts';
 
 type State = 'idle' | 'hunting' | 'connected' | 'closed';
 
@@ -106,7 +63,7 @@ export class MonClient extends EventEmitter implements Dispatcher {
   readonly messenger: Messenger;
   readonly auth: HuntingAuthClient;
   readonly name: EntityName;
-  private readonly o: Required<Omit<MonClientOptions, 'msgrConfig' | 'env' | 'log' | 'authClient' | 'mons' | 'name'>>;
+  private readonly o: ResolvedOptions;
   private readonly log: LogSink;
   private state: State = 'idle';
   private started = false;
@@ -114,13 +71,13 @@ export class MonClient extends EventEmitter implements Dispatcher {
   private attempts = new Map<Connection, MonAddr>();
   private session: Session | undefined;
   private sessions = 0;
-  private multiplier: number;
+  private readonly plan: HuntPlan;
   private huntTimer: TimerHandle | undefined;
   private tickTimer: TimerHandle | undefined;
   private readonly pending: PendingOps;
   private nextTid = 1n;
   private nextHandle = 1n;
-  private readonly subs = new Map<string, SubscribeItem>();
+  private readonly subs = new Subscriptions();
   private renewalInFlight = false;
   private everConnected = false;
   private connectWaiters: { resolve: () => void; reject: (e: MsgrError) => void }[] = [];
@@ -135,44 +92,20 @@ export class MonClient extends EventEmitter implements Dispatcher {
     if (!opts.mons.length) throw new MsgrError('ERR_CONFIG', 'no monitors specified to connect to (mon_host is empty)');
     this.name = opts.name;
     this.mons = opts.mons.map((m) => ({ name: m.name, addrs: m.addrs }));
-    this.o = {
-      pingInterval: opts.pingInterval ?? 10,
-      pingTimeout: opts.pingTimeout ?? 30,
-      huntInterval: opts.huntInterval ?? 3,
-      huntParallel: Math.max(1, opts.huntParallel ?? 3),
-      huntBackoff: opts.huntBackoff ?? 1.5,
-      huntMinMultiple: opts.huntMinMultiple ?? 1,
-      huntMaxMultiple: opts.huntMaxMultiple ?? 10,
-      mountTimeout: opts.mountTimeout ?? 300,
-      opTimeout: opts.opTimeout ?? 0,
-      maxPending: opts.maxPending ?? 1024,
-      hostname: opts.hostname ?? '',
-      subscribe: opts.subscribe ?? [['osdmap', 0n, SUBSCRIBE_ONETIME]],
-    };
-    this.multiplier = this.o.huntMinMultiple;
+    this.o = resolveOptions(opts);
+    this.plan = HuntPlan.fromOptions(this.o, () => randomU32(this.messenger.env.random) / 2 ** 32);
     this.log = opts.log ?? NULL_LOG;
-    const cephx = opts.authClient instanceof CephxAuthClient ? opts.authClient : (opts.authClient as { cephx?: CephxAuthClient }).cephx;
-    this.auth = new HuntingAuthClient(opts.authClient, cephx instanceof CephxAuthClient ? cephx : undefined);
-    this.messenger = Messenger.create({
-      name: { type: opts.name.type, id: opts.name.id },
-      ...(opts.msgrConfig ? { config: opts.msgrConfig } : {}),
-      authClient: this.auth,
-      ...(opts.env ? { env: opts.env } : {}),
-      ...(opts.log ? { log: opts.log } : {}),
-    });
-    // our messenger name is client.<global_id> once known; until then -1 ("not known")
-    this.messenger.setMyName({ type: opts.name.type, num: -1n });
-    this.messenger.setDefaultPolicy(Policy.lossy_client());
-    this.messenger.setPolicy(EntityType.MON, Policy.lossy_client());
+    this.auth = HuntingAuthClient.wrap(opts.authClient);
+    this.messenger = createMonMessenger(opts, this.auth);
     this.messenger.addDispatcher(this);
     this.messenger.on('keepalive-ack', (c: Connection) => {
       if (this.session?.conn === c) this.session.lastAck = this.now();
     });
     const m = this.messenger.env;
     this.pending = new PendingOps(this.o.maxPending, (ms, cb) => m.setTimer(ms, cb));
-    this.subs.set('monmap', { start: 0n, flags: 0 });
-    this.subs.set('config', { start: 0n, flags: 0 });
-    for (const [what, start, flags] of this.o.subscribe) this.subs.set(what, { start, flags });
+    this.subs.set('monmap', 0n, 0);
+    this.subs.set('config', 0n, 0);
+    for (const [what, start, flags] of this.o.subscribe) this.subs.set(what, start, flags);
   }
 
   private now(): number {
@@ -273,7 +206,7 @@ export class MonClient extends EventEmitter implements Dispatcher {
 
   /** Subscribe to a map (start = first epoch wanted; flags 1 = onetime). Sent now if connected. */
   subscribe(what: string, start: bigint = 0n, flags = 0): void {
-    this.subs.set(what, { start, flags });
+    this.subs.set(what, start, flags);
     if (this.session) this.sendSubscribe(new Map([[what, { start, flags }]]));
   }
 
@@ -300,15 +233,6 @@ export class MonClient extends EventEmitter implements Dispatcher {
 
   // ------------------------------------------------------------------ hunting
 
-  /**
-   * The msgr2 addresses of a mon. The MonClient authenticates inside the msgr2 handshake; a
-   * msgr1 session would need the MAuth exchange first (wire §6.9), which it does not do, so v1-only
-   * mons (e.g. mon_host 'IP:6789', or the '-legacy' twin of a portless entry) are not dialled.
-   */
-  private v2Addrs(m: MonAddr): EntityAddr[] {
-    return m.addrs.filter((a) => a.type === AddrType.MSGR2 || a.type === AddrType.ANY);
-  }
-
   /** Ceph _reopen_session: drop the session, try up to huntParallel mons at once. */
   private reopenSession(why: string): void {
     if (this.state === 'closed') return;
@@ -322,35 +246,25 @@ export class MonClient extends EventEmitter implements Dispatcher {
     this.state = 'hunting';
     this.stats.hunts++;
     this.emit('hunting');
-    const usable = this.mons.filter((m) => this.v2Addrs(m).length > 0);
-    if (!usable.length) {
+    const pick = this.plan.nextBatch(this.mons);
+    if (!pick.length) {
       const err = new MsgrError('ERR_NO_MON', `no mon has a msgr2 address (msgr1-only mons are not supported by the MonClient): ${this.mons.map((m) => `${m.name} ${formatAddrVec(m.addrs)}`).join(', ')}`);
       this.stopHunting();
       this.failWaiters(err);
       return;
     }
-    const pick = this.shuffle(usable).slice(0, this.o.huntParallel);
     this.debug(1, `${why}: hunting ${pick.map((m) => `${m.name} ${formatAddrVec(m.addrs)}`).join(', ')}`);
     for (const m of pick) {
-      const c = this.messenger.connectTo(this.v2Addrs(m), EntityType.MON, { anon: true });
+      const c = this.messenger.connectTo(v2Addrs(m), EntityType.MON, { anon: true });
       this.attempts.set(c, m);
     }
-    const wait = this.o.huntInterval * this.multiplier * 1000;
+    const wait = this.plan.roundMs;
     this.huntTimer = this.messenger.env.setTimer(wait, () => {
       this.huntTimer = undefined;
       if (this.state !== 'hunting') return;
-      this.multiplier = Math.min(this.o.huntMaxMultiple, this.multiplier * this.o.huntBackoff);
+      this.plan.failed();
       this.reopenSession(`no mon answered in ${Math.round(wait)} ms`);
     });
-  }
-
-  private shuffle<T>(a: T[]): T[] {
-    const out = a.slice();
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = randomU32(this.messenger.env.random) % (i + 1);
-      [out[i], out[j]] = [out[j]!, out[i]!];
-    }
-    return out;
   }
 
   private stopHunting(): void {
@@ -378,7 +292,7 @@ export class MonClient extends EventEmitter implements Dispatcher {
     this.attempts.clear();
     this.huntTimer?.cancel();
     this.huntTimer = undefined;
-    this.multiplier = Math.max(this.o.huntMinMultiple, this.multiplier / this.o.huntBackoff);
+    this.plan.succeeded();
     this.globalId = conn.peerGlobalId;
     this.auth.adopt(this.globalId);
     this.messenger.setMyName({ type: this.name.type, num: this.globalId });
@@ -388,7 +302,7 @@ export class MonClient extends EventEmitter implements Dispatcher {
     this.stats.sessions++;
     this.debug(1, `session established with ${mon.name} ${formatAddrVec(conn.peerAddrs)} as ${formatEntityName(this.name)} global_id ${this.globalId}`);
     conn.send(MMonGetMapCodec.encode({}, conn.features));
-    this.sendSubscribe(this.subs);
+    this.sendSubscribe(this.subs.all());
     this.emit('session', mon.name, conn);
     this.flushPending();
     this.scheduleTick();
@@ -398,15 +312,6 @@ export class MonClient extends EventEmitter implements Dispatcher {
     const s = this.session;
     if (!s || !what.size) return;
     s.conn.send(MMonSubscribeCodec.encode({ what: new Map(what), hostname: this.o.hostname }, s.conn.features));
-  }
-
-  /** Ceph sub_got: a onetime subscription is done; a continuous one moves past `epoch`. */
-  private subGot(what: string, epoch: bigint): void {
-    const s = this.subs.get(what);
-    if (!s) return;
-    if (s.flags & SUBSCRIBE_ONETIME) {
-      if (epoch >= s.start) this.subs.delete(what);
-    } else if (epoch >= s.start) s.start = epoch + 1n;
   }
 
   private sessionLost(err: MsgrError | undefined, why: string): void {
@@ -496,63 +401,52 @@ export class MonClient extends EventEmitter implements Dispatcher {
   }
 
   private handleMessage(msg: Message, conn: Connection): void {
-    const f = conn.features;
-    switch (msg.type) {
-      case MsgType.MON_MAP: {
-        const mm = MMonMapCodec.decode(msg, f).monmap!;
-        this.monmap = mm;
-        const fromMap = monAddrs(mm).filter((e) => e.addrs.length > 0);
-        if (fromMap.length) this.mons = fromMap.map((e) => ({ name: e.name, addrs: e.addrs }));
-        this.subGot('monmap', BigInt(mm.epoch));
-        this.emit('monmap', mm);
+    const m = decodeIncoming(msg, conn.features);
+    switch (m.kind) {
+      case 'monmap': {
+        this.monmap = m.monmap;
+        const fromMap = monsOfMonMap(m.monmap);
+        if (fromMap.length) this.mons = fromMap;
+        this.subs.got('monmap', BigInt(m.monmap.epoch));
+        this.emit('monmap', m.monmap);
         for (const w of this.connectWaiters.splice(0)) w.resolve();
         this.flushPending();
         return;
       }
-      case MsgType.MON_COMMAND_ACK: {
-        const ack = MMonCommandAckCodec.decode(msg, f);
-        this.pending.resolve(`c${msg.tid}`, { r: ack.r, rs: ack.rs, data: msg.data } satisfies MonCommandResult);
+      case 'command-ack':
+        this.pending.resolve(`c${m.tid}`, { r: m.r, rs: m.rs, data: m.data } satisfies MonCommandResult);
         return;
-      }
-      case MsgType.MON_GET_VERSION_REPLY: {
-        const v = MMonGetVersionReplyCodec.decode(msg, f);
-        this.pending.resolve(`v${v.handle}`, { version: v.version, oldestVersion: v.oldestVersion } satisfies MonVersion);
+      case 'version':
+        this.pending.resolve(`v${m.handle}`, { version: m.version, oldestVersion: m.oldestVersion } satisfies MonVersion);
         return;
-      }
-      case MsgType.CONFIG:
-        this.emit('config', MConfigCodec.decode(msg, f).config);
+      case 'config':
+        this.emit('config', m.config);
         return;
-      case MsgType.OSD_MAP: {
-        const m = MOSDMapCodec.decode(msg, f);
-        this.subGot('osdmap', BigInt(osdMapLastEpoch(m)));
-        this.emit('osdmap', m);
+      case 'osdmap':
+        this.subs.got('osdmap', BigInt(osdMapLastEpoch(m.map)));
+        this.emit('osdmap', m.map);
         return;
-      }
-      case MsgType.MGR_MAP:
-        this.emit('mgrmap', MMgrMapCodec.decode(msg, f));
+      case 'mgrmap':
+        this.emit('mgrmap', m.map);
         return;
-      case MsgType.AUTH_REPLY: {
-        const r = MAuthReplyCodec.decode(msg, f);
+      case 'auth-reply':
         this.renewalInFlight = false;
-        const cephx = this.auth.cephx;
-        if (r.result < 0 || !cephx) {
-          this.emit('auth-error', new MsgrError('ERR_AUTH_REJECTED', `ticket renewal refused (${r.result})`, { origin: 'remote', errno: r.result }));
-          return;
-        }
-        let services: number[];
-        try {
-          services = cephx.handleRenewalReply(r.resultBl);
-        } catch (e) {
-          if (!isMsgrError(e)) throw e;
-          this.emit('auth-error', e);
-          return;
-        }
-        this.stats.renewals++;
-        this.emit('tickets-renewed', services);
-        return;
-      }
-      default:
-        this.debug(10, `ignoring message type ${msg.type}`);
+        return this.renewalReply(m.reply);
+      case 'other':
+        this.debug(10, `ignoring message type ${m.type}`);
+    }
+  }
+
+  private renewalReply(r: MAuthReply): void {
+    const cephx = this.auth.cephx;
+    try {
+      if (r.result < 0 || !cephx) throw new MsgrError('ERR_AUTH_REJECTED', `ticket renewal refused (${r.result})`, { origin: 'remote', errno: r.result });
+      const services = cephx.handleRenewalReply(r.resultBl);
+      this.stats.renewals++;
+      this.emit('tickets-renewed', services);
+    } catch (e) {
+      if (!isMsgrError(e)) throw e;
+      this.emit('auth-error', e);
     }
   }
 }

@@ -6,7 +6,7 @@ import { formatOptionValue, parseOptionValue } from '../../../src/config/values.
 
 test('every core option (MsgrConfig key) is in the table with the same default', () => {
   const coreKeys = Object.keys(DEFAULT_CONFIG).sort();
-  assert.deepEqual(coreOptionNames().slice().sort(), coreKeys);
+  assert.deepEqual(coreOptionNames().slice().sort(), coreKeys, 'a MsgrConfig key is missing from (or extra in) src/config/options.ts: add its row there');
   for (const k of coreKeys) {
     assert.equal(OPTIONS[k as OptionName].default, DEFAULT_CONFIG[k as keyof typeof DEFAULT_CONFIG], k);
   }
