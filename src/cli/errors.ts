@@ -31,7 +31,7 @@ export class MonCommandFailed extends Error {
 
 const ERRNO_NAMES: Record<number, string> = {
   1: 'EPERM', 2: 'ENOENT', 5: 'EIO', 11: 'EAGAIN', 12: 'ENOMEM', 13: 'EACCES', 16: 'EBUSY', 17: 'EEXIST',
-  22: 'EINVAL', 28: 'ENOSPC', 34: 'ERANGE', 95: 'EOPNOTSUPP', 110: 'ETIMEDOUT', 111: 'ECONNREFUSED', 125: 'ECANCELED',
+  22: 'EINVAL', 27: 'EFBIG', 28: 'ENOSPC', 34: 'ERANGE', 95: 'EOPNOTSUPP', 110: 'ETIMEDOUT', 111: 'ECONNREFUSED', 125: 'ECANCELED',
 };
 
 export function errnoName(n: number): string {

@@ -10,6 +10,7 @@ import { debugLevel, type CephConfig } from '../config/config.ts';
 import { nodeConfigIO } from '../config/load.ts';
 import { monClientFromConfig } from '../monc/from-config.ts';
 import type { MonClient } from '../monc/mon-client.ts';
+import type { OpOptions } from '../monc/pending.ts';
 import type { CliIO } from './command.ts';
 
 export function cliLogSink(cfg: CephConfig, io: CliIO): LogSink | undefined {
@@ -24,6 +25,15 @@ export function cliLogSink(cfg: CephConfig, io: CliIO): LogSink | undefined {
       else io.err(text);
     },
   };
+}
+
+/**
+ * Timeout and signal for one mon request of the CLI: rados_mon_op_timeout when set, else
+ * client_mount_timeout (a command line never waits forever, even when the mons vanish mid-way).
+ */
+export function opOptions(cfg: CephConfig, io: CliIO): OpOptions {
+  const secs = cfg.get('rados_mon_op_timeout') > 0 ? cfg.get('rados_mon_op_timeout') : cfg.get('client_mount_timeout');
+  return { ...(secs > 0 ? { timeoutMs: secs * 1000 } : {}), ...(io.signal ? { signal: io.signal } : {}) };
 }
 
 /** Connect a MonClient for `cfg`, run `fn`, close it whatever happens. */

@@ -7,6 +7,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Buffer } from 'node:buffer';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
 import { monClientFromConfig } from '../../src/monc/from-config.ts';
@@ -130,6 +132,27 @@ test('cephx tickets are renewed over MAuth before they expire (ttl 6 s)', async 
   } finally {
     await set('auth_mon_ticket_ttl');
     await set('auth_service_ticket_ttl');
+  }
+});
+
+test('4 MB through the data segment, both ways, in all four modes (msgr2.0/2.1 × crc/secure)', async () => {
+  const admin = await client();
+  await admin.connect({ timeoutMs: 10000 });
+  const set = await admin.command({ prefix: 'config set', who: 'mon', name: 'mon_config_key_max_entry_size', value: String(8 << 20) });
+  assert.equal(set.r, 0, set.rs);
+  const big = Buffer.from(randomBytes(3 << 20).toString('base64'));
+  for (const mode of ['crc', 'secure']) {
+    for (const rev1 of ['true', 'false']) {
+      const mc = await client('--ms-mon-client-mode', mode, `--ms-msgr2-rev1=${rev1}`);
+      await mc.connect({ timeoutMs: 10000 });
+      const key = `big-${mode}-${rev1}`;
+      const put = await mc.command({ prefix: 'config-key set', key }, big, { timeoutMs: 20000 });
+      assert.equal(put.r, 0, put.rs);
+      const got = await mc.command({ prefix: 'config-key get', key }, undefined, { timeoutMs: 20000 });
+      assert.equal(got.r, 0, got.rs);
+      assert.ok(got.data.equals(big), `${key}: ${got.data.length} bytes back`);
+      await mc.close();
+    }
   }
 });
 

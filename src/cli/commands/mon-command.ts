@@ -10,7 +10,7 @@ import { MsgrError } from '../../errors.ts';
 import type { CliIO, Command } from '../command.ts';
 import { MonCommandFailed, UsageError } from '../errors.ts';
 import { COMMON_USAGE, parseCommon } from '../options.ts';
-import { withMonClient } from '../session.ts';
+import { opOptions, withMonClient } from '../session.ts';
 
 const USAGE = `usage: ceph-msgr mon-command [-c CONF] [-k KEYRING] [-n NAME] [--in-file FILE] [-f FMT] JSON [JSON…]
 
@@ -53,7 +53,7 @@ export const monCommandCommand: Command = {
       }
     }
     return withMonClient(o.config, io, async (mc) => {
-      const r = await mc.command(cmds, input);
+      const r = await mc.command(cmds, input, opOptions(o.config, io));
       if (r.r < 0) throw new MonCommandFailed(r.r, r.rs);
       if (r.data.length) io.out(r.data.toString('utf8').endsWith('\n') ? r.data.toString('utf8') : r.data.toString('utf8') + '\n');
       if (r.rs) io.err(r.rs + '\n');

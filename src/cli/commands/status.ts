@@ -9,7 +9,7 @@ import type { CliIO, Command } from '../command.ts';
 import { MonCommandFailed, UsageError } from '../errors.ts';
 import { renderStatus } from '../format/status.ts';
 import { COMMON_USAGE, parseCommon } from '../options.ts';
-import { withMonClient } from '../session.ts';
+import { opOptions, withMonClient } from '../session.ts';
 
 const USAGE = `usage: ceph-msgr status [-c CONF] [-k KEYRING] [-n client.admin] [--ms-mode crc|secure] [-f plain|json|json-pretty]
 
@@ -33,8 +33,9 @@ export const statusCommand: Command = {
     }
     if (o.positional.length) throw new UsageError(`status takes no arguments (got '${o.positional[0]}')`);
     const format = o.format ?? 'plain';
+    const op = opOptions(o.config, io);
     return withMonClient(o.config, io, async (mc) => {
-      const r = await mc.command({ prefix: 'status', format: format === 'json-pretty' ? 'json-pretty' : 'json' });
+      const r = await mc.command({ prefix: 'status', format: format === 'json-pretty' ? 'json-pretty' : 'json' }, undefined, op);
       if (r.r < 0) throw new MonCommandFailed(r.r, r.rs);
       const text = r.data.toString('utf8');
       if (format !== 'plain') {
@@ -50,7 +51,7 @@ export const statusCommand: Command = {
       let mgrActiveName: string | undefined;
       const mgrmap = (status as { mgrmap?: { available?: boolean } }).mgrmap;
       if (mgrmap?.available) {
-        const m = await mc.command({ prefix: 'mgr stat', format: 'json' });
+        const m = await mc.command({ prefix: 'mgr stat', format: 'json' }, undefined, op);
         if (m.r === 0) mgrActiveName = (JSON.parse(m.data.toString('utf8')) as { active_name?: string }).active_name;
       }
       const monNames = mc.monmap?.ranks;

@@ -144,6 +144,19 @@ test('failures: bad config, missing file, no mon reachable, keyring, timeout —
   assert.match(oneLine(r5.err), /no monitors specified/);
 });
 
+test('a mon that never answers the command: the CLI gives up after rados_mon_op_timeout (else client_mount_timeout)', async () => {
+  const { conf, mon } = await confFor();
+  mon.onCommand = () => 'drop';
+  const t0 = Date.now();
+  const r = await run(['mon-command', '-c', conf, '--rados-mon-op-timeout', '0.5', '{"prefix":"x"}']);
+  assert.equal(r.code, 110);
+  assert.ok(Date.now() - t0 < 3000);
+  assert.match(oneLine(r.err), /mon command .*no reply after 500 ms \[ERR_TIMEOUT\]/);
+  const r2 = await run(['status', '-c', conf, '--connect-timeout', '0.4']);
+  assert.equal(r2.code, 110);
+  assert.match(oneLine(r2.err), /no reply after 400 ms/);
+});
+
 test('CEPH_ARGS and --ms-mode reach the config (a secure-only mon client cannot use auth none)', async () => {
   const { conf, mon } = await confFor();
   mon.onCommand = () => ({ r: 0, rs: '', data: Buffer.from('{}') });
