@@ -85,11 +85,16 @@ test('a wrong key fails within 5 s: exit 13, one line naming the auth failure', 
   const bad = join(base, 'wrong.keyring');
   writeFileSync(bad, `[client.admin]\n\tkey = ${formatKeyValue(randomBytes(16))}\n`);
   for (const mode of ['secure', 'crc']) {
+    await flushLog(cx);
+    const from = readLog(cx).length;
     const r = await cli(['status', '-c', cx.conf, '-k', bad, '--ms-mode', mode]);
     assert.equal(r.code, 13, r.err);
     assert.ok(r.ms < 5000, `took ${r.ms} ms`);
     assert.equal(r.out, '');
     assert.match(oneLine(r.err), /^ceph-msgr status: authentication failed: mon .* refused client\.admin: .*EACCES.* \[ERR_AUTH_REJECTED\]$/);
+    await flushLog(cx);
+    const accepts = readLog(cx).slice(from).match(/\)\.accept$/gm) ?? [];
+    assert.equal(accepts.length, 1, 'one connection attempt, no retries');
   }
 });
 
