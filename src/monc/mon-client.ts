@@ -175,7 +175,8 @@ export class MonClient extends EventEmitter implements Dispatcher {
    * `input` goes in the data segment. Resolves with the mon's r / rs / output even when r < 0.
    */
   command(cmd: string | object | readonly string[], input?: Buffer, opts: OpOptions = {}): Promise<MonCommandResult> {
-    if (this.state === 'closed') return Promise.reject(new MsgrError('ERR_STOPPED', 'MonClient is closed'));
+    const refused = this.refuseRequest();
+    if (refused) return Promise.reject(refused);
     const texts = typeof cmd === 'string' ? [cmd] : Array.isArray(cmd) ? (cmd as string[]).slice() : [JSON.stringify(cmd)];
     const tid = this.nextTid++;
     const key = `c${tid}`;
@@ -192,7 +193,8 @@ export class MonClient extends EventEmitter implements Dispatcher {
 
   /** Ask the mons for the latest version of a map ('osdmap', 'monmap', 'mdsmap', 'fsmap', …). */
   getVersion(what: string, opts: OpOptions = {}): Promise<MonVersion> {
-    if (this.state === 'closed') return Promise.reject(new MsgrError('ERR_STOPPED', 'MonClient is closed'));
+    const refused = this.refuseRequest();
+    if (refused) return Promise.reject(refused);
     const handle = this.nextHandle++;
     const send = (): void => {
       const s = this.session;
@@ -212,6 +214,13 @@ export class MonClient extends EventEmitter implements Dispatcher {
 
   unsubscribe(what: string): void {
     this.subs.delete(what);
+  }
+
+  /** Requests need a client that is (or is becoming) connected: connect() first. */
+  private refuseRequest(): MsgrError | undefined {
+    if (this.state === 'closed') return new MsgrError('ERR_STOPPED', 'MonClient is closed');
+    if (this.state === 'idle') return new MsgrError('ERR_NOT_STARTED', 'MonClient is not connected: call connect() first');
+    return undefined;
   }
 
   private opTimeout(opts: OpOptions): number {

@@ -163,12 +163,14 @@ test('refused at the first connect: the auth error comes back at once, no retry 
 test('timeouts and aborts on every wait; bounded pending requests; close rejects what is left', async () => {
   const dead = await freePort();
   const mc0 = client({ mons: [{ name: 'dead', addrs: v2(dead) }], huntInterval: 0.1 });
+  await rejectsWith(mc0.command({ prefix: 'too early' }), 'ERR_NOT_STARTED', /connect\(\) first/);
   const t0 = Date.now();
   await rejectsWith(mc0.connect({ timeoutMs: 400 }), 'ERR_TIMEOUT', /connecting to mons/);
   assert.ok(Date.now() - t0 < 1000);
   const ac = new AbortController();
   setTimeout(() => ac.abort(), 100);
   await rejectsWith(mc0.connect({ signal: ac.signal, timeoutMs: 5000 }), 'ERR_ABORTED');
+  await rejectsWith(mc0.getVersion('osdmap'), 'ERR_NOT_STARTED', /connect\(\) first/);
 
   const m = await mon();
   m.onCommand = () => 'drop';
