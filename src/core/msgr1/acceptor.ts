@@ -144,7 +144,16 @@ export function handleConnect(p: ProtocolV1, m: Msgr1Connect, now: number): void
   const authReply = verifyAuthorizer(p, m);
   if (authReply === undefined) return;
   if (c.policy.server && c.policy.lossy) return open(p, authReply, now);
-  let existing = ctx.lookupConn(c.peerAddrs, c);
+  // ms_inject_internal_delays: Ceph's inject_delay around the existing-connection lookup
+  const go = (): void => {
+    if (p.state === 'ACCEPTING_WAIT_CONNECT_MSG_AUTH' && p.connectMsg === m) lookupExisting(p, m, authReply, now);
+  };
+  if (p.delayPoint(go)) go();
+}
+
+function lookupExisting(p: ProtocolV1, m: Msgr1Connect, authReply: Buffer, now: number): void {
+  const c = p.conn;
+  let existing = p.ctx.lookupConn(c.peerAddrs, c);
   if (existing && existing.proto.version !== 1) {
     p.log(1, () => ` existing ${existing!.id} speaks msgr${existing!.proto.version}, marking down`);
     existing.proto.stop();

@@ -58,7 +58,16 @@ export function handleServerHello(p: ProtocolV1, h: Msgr1ServerHello): void {
   if (!mine.length || isBlankIp(mine[0]!)) {
     const learned = !isBlankIp(h.peerAddrForMe) ? h.peerAddrForMe : c.localAddr;
     if (learned && !isBlankIp(learned)) p.ctx.learnedAddr(learned);
+    // ms_inject_internal_delays: Ceph may sleep right after learned_addr
+    const go = (): void => {
+      if (p.state === 'CONNECTING_WAIT_BANNER_AND_IDENTIFY') sendAddrAndConnect(p);
+    };
+    if (!p.delayPoint(go)) return;
   }
+  sendAddrAndConnect(p);
+}
+
+function sendAddrAndConnect(p: ProtocolV1): void {
   p.sendRaw([encodeMsgr1Addr(asLegacyAddr(p.ctx.myAddrs()))]);
   sendConnect(p);
 }

@@ -73,10 +73,6 @@ function handleRecord(p: ProtocolV1, rec: Msgr1Record, now: number): void {
   void now;
 }
 
-function signInput(h: Omit<Msgr1SignInput, 'seq'>, seq: bigint): Msgr1SignInput {
-  return { ...h, seq };
-}
-
 function handleMessage(p: ProtocolV1, rec: Extract<Msgr1Record, { kind: 'message' }>): void {
   const token = p.throttle.takeHeld();
   const c = p.conn;
@@ -87,14 +83,17 @@ function handleMessage(p: ProtocolV1, rec: Extract<Msgr1Record, { kind: 'message
     if (token) p.ctx.releaseThrottle(token);
   };
   if (p.signing) {
-    const want = cephxMessageSignature(
-      p.signing.key,
-      signInput(
-        { headerCrc: h.crc, frontCrc: f.frontCrc, frontLen: h.frontLen, middleCrc: f.middleCrc, middleLen: h.middleLen, dataCrc: f.dataCrc, dataLen: h.dataLen },
-        h.seq,
-      ),
-      p.signing.v2,
-    );
+    const input: Msgr1SignInput = {
+      headerCrc: h.crc,
+      frontCrc: f.frontCrc,
+      frontLen: h.frontLen,
+      middleCrc: f.middleCrc,
+      middleLen: h.middleLen,
+      dataCrc: f.dataCrc,
+      dataLen: h.dataLen,
+      seq: h.seq,
+    };
+    const want = cephxMessageSignature(p.signing.key, input, p.signing.v2);
     if (want !== f.sig) {
       release();
       const unsigned = (f.flags & MsgFlag.SIGNED) === 0 ? ' (the sender did not sign it)' : '';
@@ -168,6 +167,7 @@ export function takeTransmit(p: ProtocolV1, now: number, maxBytes: number): Buff
     if (s.keepalivePending) {
       s.keepalivePending = false;
       p.lastKeepaliveSent = now;
+      c.stats.keepalivesSent++;
       const k2 = hasFeature(s.features, Feature.MSGR_KEEPALIVE2);
       const rec = k2 ? encodeMsgr1Keepalive2(utimeFromMs(now)) : encodeMsgr1Keepalive();
       if (!put(k2 ? 'KEEPALIVE2:w' : 'KEEPALIVE:w', [rec])) return afterIntercept(p, out);

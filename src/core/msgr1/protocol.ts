@@ -16,48 +16,27 @@
  */
 import { Buffer } from 'node:buffer';
 import { ByteQueue } from '../../encoding/byte-queue.ts';
-import { formatAddr, formatAddrVec, type EntityAddr } from '../../encoding/types/entity-addr.ts';
+import { formatAddrVec, type EntityAddr } from '../../encoding/types/entity-addr.ts';
 import { Feature, hasFeature } from '../../encoding/types/features.ts';
 import { MsgrError, isMsgrError, toMsgrError } from '../../errors.ts';
-import { AuthMethod, type AuthClientHandler, type AuthServerHandler } from '../auth/types.ts';
+import { AuthMethod } from '../auth/types.ts';
+import { freshAuth, type V1Auth } from './auth-state.ts';
 import type { Conn, WireProtocol } from '../conn.ts';
 import type { CoreContext } from '../context.ts';
 import type { Breakpoint } from '../interceptor.ts';
 import { ReadThrottle, connDeadline, connTick, interceptAt, type ProtoHost, type TimerPhase } from '../proto-common.ts';
-import { randomU32 } from '../random.ts';
-import { nextBackoff } from '../session/backoff.ts';
 import { readMsgr1ClientHello, readMsgr1ServerHello } from './banner.ts';
 import { MSGR1_MAX_AUTHORIZER_LEN, readMsgr1Connect, readMsgr1ConnectReply, type Msgr1Connect, type Msgr1ConnectReply } from './connect.ts';
 import { readMsgr1Seq } from './records.ts';
 import type { Msgr1RecordDecoder } from './record-decoder.ts';
-import { type V1State, isConnectingState, isHalfAcceptState, isHandshakeState } from './states.ts';
+import { type V1State, isHandshakeState } from './states.ts';
+import { faultV1, sessionReset } from './fault.ts';
 import { handleAckSeq, handleConnectReply, handleServerHello, startClient } from './connector.ts';
 import { handleClientHello, handleConnect, handleClientSeq, startServer } from './acceptor.ts';
 import { readRecord, takeTransmit, wantsRecords } from './data-path.ts';
 
 /** Ceph asserts a connect reply's authorizer is shorter than 4096 bytes. */
 const MAX_REPLY_AUTHORIZER = 4096;
-/** Ceph's SEQ_MASK: a randomised out_seq stays below 2^31. */
-const SEQ_MASK = 0x7fffffff;
-
-/** Auth state of the current socket. */
-export interface V1Auth {
-  /** authorizer protocol sent (client) or received (server); 0 = no authorizer */
-  method: number;
-  /** session key from the authorizer exchange (cephx), for message signatures */
-  sessionKey: Buffer | undefined;
-  client: AuthClientHandler | undefined;
-  /** the client handler already answered a challenge */
-  clientChallenged: boolean;
-  /** client: the authorizer answering the server's challenge (resent until READY/BADAUTHORIZER) */
-  authorizerMore: Buffer | undefined;
-  /** server: the verifier kept across a CHALLENGE_AUTHORIZER round on this socket */
-  server: AuthServerHandler | undefined;
-}
-
-export function freshAuth(): V1Auth {
-  return { method: 0, sessionKey: undefined, client: undefined, clientChallenged: false, authorizerMore: undefined, server: undefined };
-}
 
 export class ProtocolV1 implements WireProtocol, ProtoHost {
   readonly version = 1 as const;
@@ -92,6 +71,8 @@ export class ProtocolV1 implements WireProtocol, ProtoHost {
   wakeAt = 0;
   lastKeepaliveSent = 0;
   blocked: (() => void) | undefined;
+  /** an injected internal delay ends at this time (0 = parked until unblock()) */
+  blockedUntil = 0;
   readonly throttle: ReadThrottle;
   private closedWhileBlocked: Error | undefined | null = null;
 
@@ -141,10 +122,24 @@ export class ProtocolV1 implements WireProtocol, ProtoHost {
     return interceptAt(this, bp, resume, complete);
   }
 
+  /**
+   * ms_inject_internal_delays: at a race-prone point, maybe park for a while (Ceph's
+   * inject_delay). Returns true if the caller may go on now; otherwise `go` runs later.
+   */
+  delayPoint(go: () => void): boolean {
+    const d = this.ctx.internalDelayMs();
+    if (d <= 0) return true;
+    this.log(1, () => ` injecting internal delay of ${d} ms`);
+    this.blocked = go;
+    this.blockedUntil = this.ctx.now + d;
+    return false;
+  }
+
   unblock(now: number): void {
     const k = this.blocked;
     if (!k) return;
     this.blocked = undefined;
+    this.blockedUntil = 0;
     k();
     const cw = this.closedWhileBlocked;
     if (cw !== null) {
@@ -341,10 +336,15 @@ export class ProtocolV1 implements WireProtocol, ProtoHost {
   }
 
   nextDeadline(): number | undefined {
+    if (this.blocked) return this.blockedUntil || undefined;
     return connDeadline(this.phase(), this.conn, this.ctx.config, this);
   }
 
   onTick(now: number): void {
+    if (this.blocked) {
+      if (this.blockedUntil && now >= this.blockedUntil) this.unblock(now);
+      return;
+    }
     const a = connTick(this.phase(), this.conn, this.ctx.config, this, now, this.state);
     if (!a) return;
     if (a.kind === 'wake') this.connect(now);
@@ -385,6 +385,7 @@ export class ProtocolV1 implements WireProtocol, ProtoHost {
     if (this.state === 'CLOSED') return;
     this.log(1, () => ` stop`);
     this.blocked = undefined;
+    this.blockedUntil = 0;
     this.setState('CLOSED');
     this.ctx.closeTransport(this.conn);
     this.resetSocketState();
@@ -408,73 +409,13 @@ export class ProtocolV1 implements WireProtocol, ProtoHost {
     this.fault(error, now);
   }
 
-  /**
-   * Ceph session_reset: discard queued and unacked messages, forget seqs and connect_seq, tell
-   * the upper layer (remote reset). With MSG_AUTH, out_seq restarts at a random value < 2^31.
-   */
+  /** Ceph session_reset (see fault.ts). */
   sessionReset(): void {
-    const c = this.conn;
-    const s = c.session;
-    const pgs = s.peerGlobalSeq;
-    const discarded = s.reset();
-    s.peerGlobalSeq = pgs;
-    if (hasFeature(s.features, Feature.MSG_AUTH)) s.outSeq = BigInt(randomU32(this.ctx.random) & SEQ_MASK);
-    this.onceReady = false;
-    c.stats.remoteResets++;
-    this.log(1, () => ` session reset: ${discarded.length} messages discarded`);
-    this.ctx.emit({ kind: 'remote-reset', conn: c.id, discarded: discarded.length });
+    sessionReset(this);
   }
 
-  /** Ceph ProtocolV1::fault. */
+  /** Ceph ProtocolV1::fault (see fault.ts). */
   fault(err: MsgrError, now = this.ctx.now): void {
-    const c = this.conn;
-    const s = c.session;
-    const st = this.state;
-    if (st === 'CLOSED' || st === 'NONE') return;
-    c.stats.faults++;
-    this.log(1, () => ` fault ${err.code}: ${err.message}`);
-    this.ctx.emit({ kind: 'fault', conn: c.id, error: err, state: st });
-    if (c.policy.lossy && st !== 'START_CONNECT' && st !== 'CONNECTING') {
-      this.log(1, () => ` on lossy channel, failing`);
-      this.stopWithReset(err);
-      return;
-    }
-    this.isResetFromPeer = false;
-    s.requeueSent();
-    if (!this.onceReady && !s.hasQueued && isHalfAcceptState(st) && !this.replacing) {
-      this.log(10, () => ` with nothing to send and in the half accept state just closed`);
-      this.stopWithReset(err);
-      return;
-    }
-    this.replacing = false;
-    this.ctx.closeTransport(c);
-    this.resetSocketState();
-    if (c.policy.standby && !s.hasQueued && !s.keepalivePending && st !== 'WAIT') {
-      this.log(10, () => ` with nothing to send, going to standby`);
-      this.setState('STANDBY');
-      return;
-    }
-    if (isConnectingState(st) || st === 'WAIT') {
-      const cfg = this.ctx.config;
-      this.backoffMs = nextBackoff(this.backoffMs, { initialMs: cfg.ms_initial_backoff * 1000, maxMs: cfg.ms_max_backoff * 1000 }, st === 'WAIT');
-      this.setState('START_CONNECT');
-      this.wakeAt = now + this.backoffMs;
-      this.log(10, () => ` waiting ${this.backoffMs} ms`);
-      return;
-    }
-    this.backoffMs = 0;
-    if (c.policy.server || !c.targetAddr || c.targetAddr.port === 0) {
-      this.log(1, () => ` server, going to standby`);
-      this.setState('STANDBY');
-      return;
-    }
-    this.log(1, () => ` initiating reconnect`);
-    s.connectSeq++;
-    this.connect(now);
-  }
-
-  describe(): string {
-    const c = this.conn;
-    return `${c.id} ${this.state} ${c.targetAddr ? formatAddr(c.targetAddr) : '-'}`;
+    faultV1(this, err, now);
   }
 }
