@@ -13,6 +13,8 @@ import type { Env, Listener, NetEnv, Sock } from './env.ts';
 
 /** Bytes buffered in a socket above which write() reports backpressure. */
 export const SOCKET_HIGH_WATER = 4 * 1024 * 1024;
+/** Gather lists up to this size are copied into one buffer and written with one write(). */
+const SMALL_WRITE = 64 * 1024;
 
 const cryptoRandom: RandomSource = { bytes: (n) => randomBytes(n) };
 
@@ -64,6 +66,12 @@ class TcpSock implements Sock {
     if (this.destroyed) return false;
     const s = this.s;
     if (bufs.length === 1) return s.write(bufs[0]!);
+    let total = 0;
+    for (const b of bufs) total += b.length;
+    if (total <= SMALL_WRITE) {
+      // one copy into one buffer is cheaper than a writev of many small pieces
+      return s.write(Buffer.concat(bufs, total));
+    }
     s.cork();
     for (const b of bufs) s.write(b);
     s.uncork();
