@@ -6,6 +6,8 @@
  *  (b) the server marks its connection down: the client reconnects at once (connect_seq + 1), the
  *      server has no session → RESETSESSION → the client reports exactly 1 remote reset, then 1
  *      connect, on the same Connection object, within 1 s; the next round trip works.
+ * Plus lossless_peer standby (S10-like): an idle fault parks both sides in STANDBY; the next send
+ * reconnects with the same connect_seq → RETRY_SESSION → replace → delivered once.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -81,4 +83,32 @@ test('S09b msgr1: server markDown → client: 1 remote reset, then 1 connect on 
   assert.notEqual(srv.d.lastAccepted, s1);
   assert.deepEqual([...cli.d.violations, ...srv.d.violations], []);
   await shutdownClean(cli.m, srv.m);
+});
+
+test('msgr1 lossless_peer: idle fault → STANDBY on both sides; the next send reconnects (RETRY_SESSION, then replace) and delivers', async (t) => {
+  let faultKeepalive = true;
+  const interceptor = {
+    intercept: (_c: number, bp: string) => (bp === 'KEEPALIVE2:w' && faultKeepalive ? ((faultKeepalive = false), 'FAULT' as const) : ('CONTINUE' as const)),
+  };
+  const b = await node(t, 'osd.0', Policy.lossless_peer(), { bind: 'v1:127.0.0.1:0', replies: true });
+  const a = await node(t, 'osd.1', Policy.lossless_peer(), { bind: 'v1:127.0.0.1:0', msgr: { interceptor } });
+  const steps: string[] = [];
+  a.m.on('step', (_c: Connection, s: string) => steps.push(s));
+  const c = a.m.connectTo(b.m.myAddrs.slice(), 'osd');
+  c.send(ping('1'));
+  assert.ok(await until(() => a.d.log(c).count === 1, 1000));
+  const sb = b.d.lastAccepted!;
+  c.sendKeepalive(); // its write faults: the socket dies while both sides are idle
+  assert.ok(await until(() => c.state === 'STANDBY' && sb.state === 'STANDBY', 1000), `${c.state} / ${sb.state}`);
+  const attempts = c.stats!.connectAttempts;
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(c.stats!.connectAttempts, attempts, 'no reconnect while idle in standby');
+  c.send(ping('2'));
+  assert.ok(await until(() => a.d.log(c).count === 2, 1000), 'delivered after the reconnect');
+  assert.deepEqual(a.d.log(c).payloads, ['re:1', 're:2']);
+  assert.deepEqual(b.d.log(sb).payloads, ['1', '2'], 'the same server Connection, exactly once');
+  assert.ok(steps.includes('SESSION_RETRY'), 'equal connect_seq against a standby session → RETRY_SESSION');
+  assert.ok(steps.includes('RETRY_GLOBAL'), 'then the standby session adopts the socket');
+  assert.deepEqual([a.d.resets, a.d.remoteResets, b.d.resets, b.d.remoteResets], [0, 0, 0, 0]);
+  await shutdownClean(a.m, b.m);
 });
