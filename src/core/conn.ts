@@ -65,6 +65,8 @@ export class Conn {
   announced = false;
   /** closed and queued for the reaper */
   dead = false;
+  /** this accepted connection handed its socket to an existing one (Ceph reuse_connection) */
+  replacedBy: ConnId | undefined;
   /** time of the last byte read or written (liveness: never refreshed by queueing) */
   lastActive = 0;
   lastRead = 0;

@@ -342,6 +342,7 @@ function reuseConnection(p: ProtocolV2, existing: Conn, now: number): void {
   p.dec = undefined;
   p.rx = new ByteQueue();
   // drop this connection quietly (it was never announced)
+  c.replacedBy = existing.id;
   p.stop();
   existing.session.requeueSent();
   ex.wakeAt = 0;
