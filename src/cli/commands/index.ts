@@ -3,10 +3,12 @@
  * this folder exporting a Command (see ../command.ts) plus one line here.
  */
 import type { Command } from '../command.ts';
+import { decodeCommand } from './decode.ts';
 import { monCommandCommand } from './mon-command.ts';
 import { statusCommand } from './status.ts';
 
 export const COMMANDS: readonly Command[] = [
   statusCommand,
   monCommandCommand,
+  decodeCommand,
 ];
