@@ -5,10 +5,12 @@
 import type { Command } from '../command.ts';
 import { decodeCommand } from './decode.ts';
 import { monCommandCommand } from './mon-command.ts';
+import { serveCommand } from './serve.ts';
 import { statusCommand } from './status.ts';
 
 export const COMMANDS: readonly Command[] = [
   statusCommand,
   monCommandCommand,
   decodeCommand,
+  serveCommand,
 ];
