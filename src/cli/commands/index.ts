@@ -7,10 +7,12 @@ import { decodeCommand } from './decode.ts';
 import { monCommandCommand } from './mon-command.ts';
 import { serveCommand } from './serve.ts';
 import { statusCommand } from './status.ts';
+import { stressCommand } from './stress.ts';
 
 export const COMMANDS: readonly Command[] = [
   statusCommand,
   monCommandCommand,
   decodeCommand,
   serveCommand,
+  stressCommand,
 ];
