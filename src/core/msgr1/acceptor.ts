@@ -245,6 +245,7 @@ function replace(p: ProtocolV1, existing: Conn, authReply: Buffer, now: number):
   existing.lastActive = now;
   existing.lastRead = now;
   existing.attemptStarted = now;
+  c.replacedBy = existing.id;
   p.stop();
   existing.session.requeueSent();
   ex.wakeAt = 0;

@@ -85,6 +85,9 @@ test('replace: the existing session adopts the socket (RETRY_GLOBAL), opens with
   assert.deepEqual([r1.tag, r1.globalSeq], [Msgr1Tag.RETRY_GLOBAL, 10], 'from the existing session');
   assert.equal(h.closes(tidA), 1, 'the old socket is closed');
   assert.equal(h.core.getConn(a)!.tid, tidB, 'the existing connection owns the new socket');
+  const temp = [...h.core.all.values()].find((x) => x.replacedBy !== undefined);
+  assert.equal(temp?.replacedBy, a, 'the accepted connection is marked as replaced by the existing one');
+  assert.equal(temp?.dead, true);
   h.feed(tidB, connectMsg({ ...C, connectSeq: 2, globalSeq: 13 }));
   const q = h.written(tidB);
   const r2 = takeReply(q);
