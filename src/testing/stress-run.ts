@@ -65,7 +65,12 @@ export interface StressResult {
   reconnects: number;
   rss_mb_max: number;
   seed: number;
+  /** RSS when the process started the run (before the payload pool and the messengers) */
+  rss_mb_process: number;
+  /** RSS once the messengers run and the connections are seeded, i.e. the start of the workload */
   rss_mb_start: number;
+  /** RSS sampled every minute of the run (soak trend) */
+  rss_mb_by_minute: number[];
   rss_mb_end: number;
   misrouted: number;
   corrupt: number;
@@ -73,6 +78,10 @@ export interface StressResult {
   discarded: number;
   stale: number;
   commands: number;
+  /** payload MB carried by tracked pings (each echoed back by a pong) */
+  ping_payload_mb: number;
+  /** the payload pool: buffers and total MB */
+  pool_mb: number;
   local_resets: number;
   remote_resets: number;
   drops: number;
@@ -116,8 +125,10 @@ export function stressFailed(r: StressResult): boolean {
 const rssMb = (): number => Math.round((process.memoryUsage.rss() / 1048576) * 10) / 10;
 
 export async function runStress(o: StressOptions): Promise<StressResult> {
-  const rssStart = rssMb();
-  let rssMax = rssStart;
+  const rssProcess = rssMb();
+  let rssStart = rssProcess;
+  let rssMax = rssProcess;
+  const byMinute: number[] = [];
   const sim = o.transport === 'sim' ? new SimNetwork({ seed: o.seed || 1, latencyMs: 0.05 }) : undefined;
   const tcp = sim ? undefined : nodeEnv();
   const env = (): Env => (sim ? sim.env('127.0.0.1') : tcp!);
@@ -150,9 +161,11 @@ export async function runStress(o: StressOptions): Promise<StressResult> {
     if (rss > rssMax) rssMax = rss;
     o.onProgress?.({ elapsedS: (Date.now() - t0) / 1000, phase, counts: wl.counts(), rssMb: rss, socketFailures: wl.injected().socketFailures });
   };
+  let samples = 0;
   const sampler = setInterval(() => {
     const rss = rssMb();
     if (rss > rssMax) rssMax = rss;
+    if (++samples % 240 === 0) byMinute.push(rss);
   }, 250);
   sampler.unref();
   const ticker = setInterval(report, o.progressEveryMs ?? 1000);
@@ -165,6 +178,7 @@ export async function runStress(o: StressOptions): Promise<StressResult> {
   try {
     await wl.start();
     for (const c of wl.clients) for (const s of wl.servers) wl.connect(c, s);
+    rssStart = rssMb();
     const aborted = (): boolean => {
       if (o.signal?.aborted) interrupted = true;
       return interrupted;
@@ -199,7 +213,9 @@ export async function runStress(o: StressOptions): Promise<StressResult> {
     reconnects: c.reconnects,
     rss_mb_max: Math.max(rssMax, rssEnd),
     seed: o.seed,
+    rss_mb_process: rssProcess,
     rss_mb_start: rssStart,
+    rss_mb_by_minute: byMinute,
     rss_mb_end: rssEnd,
     misrouted: c.misrouted,
     corrupt: c.corrupt,
@@ -207,6 +223,8 @@ export async function runStress(o: StressOptions): Promise<StressResult> {
     discarded: c.discarded,
     stale: c.stale,
     commands: c.commands,
+    ping_payload_mb: Math.round(c.pingBytes / 1048576),
+    pool_mb: Math.round(wl.pool.totalBytes / 1048576),
     local_resets: c.resets,
     remote_resets: c.remoteResets,
     drops: c.drops,

@@ -98,6 +98,8 @@ export interface SyntheticCounts {
   pending: number;
   ops: number;
   dispatchErrors: number;
+  /** payload bytes carried by tracked pings */
+  pingBytes: number;
 }
 
 export class SyntheticWorkload implements Dispatcher {
@@ -113,7 +115,7 @@ export class SyntheticWorkload implements Dispatcher {
   private readonly maxConnections: number;
   private readonly connected = new WeakSet<Connection>();
   private readonly addrs = new Map<Messenger, EntityAddr[]>();
-  private readonly c = { commands: 0, resets: 0, remoteResets: 0, refused: 0, connects: 0, accepts: 0, reconnects: 0, drops: 0, connectionsCreated: 0, ops: 0, dispatchErrors: 0 };
+  private readonly c = { commands: 0, resets: 0, remoteResets: 0, refused: 0, connects: 0, accepts: 0, reconnects: 0, drops: 0, connectionsCreated: 0, ops: 0, dispatchErrors: 0, pingBytes: 0 };
   /** the op loop gave up waiting for in-flight room */
   stuck = false;
 
@@ -200,7 +202,9 @@ export class SyntheticWorkload implements Dispatcher {
     const index = this.rand(this.pool.size);
     const seq = this.tracker.allocSeq();
     this.tracker.track(conn, seq, index);
-    return this.push(conn, pingMessage(seq, index, this.pool.buffers[index]!));
+    const data = this.pool.buffers[index]!;
+    this.c.pingBytes += data.length;
+    return this.push(conn, pingMessage(seq, index, data));
   }
 
   private async push(conn: Connection, m: Message): Promise<boolean> {
