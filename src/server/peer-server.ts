@@ -9,7 +9,10 @@
  *               are merged into an existing session or die in the handshake)
  *   ready       handshakes completed on our side: accept events (Ceph ms_handle_accept), i.e.
  *               msgr2 SERVER_IDENT or SESSION_RECONNECT_OK sent, msgr1 READY or SEQ sent
+ *               (= sessions + reconnects + retries)
  *   sessions    of those, the ones that started a session
+ *   retries     of those, msgr2 SERVER_IDENTs sent again for an interrupted establishment (the peer
+ *               never got the first one and sent CLIENT_IDENT again with the same client cookie)
  *   reconnects  of those, the ones that resumed an existing session: msgr2 SESSION_RECONNECT
  *               (same cookies) answered SESSION_RECONNECT_OK, msgr1 connect with connect_seq > 0
  *               accepted on the existing session
@@ -30,7 +33,7 @@ import { MsgType, defaultRegistry, type MessageRegistry } from '../messages/regi
 import type { MMonProbe } from '../messages/mon-probe.ts';
 import type { Connection } from '../node/connection.ts';
 import type { Messenger } from '../node/messenger.ts';
-import { SessionTracker } from './session-tracker.ts';
+import { SessionTracker, type AcceptKind } from './session-tracker.ts';
 
 export interface PeerServerSummary {
   accepted: number;
@@ -43,6 +46,8 @@ export interface PeerServerSummary {
   gaps: number;
   /** the details behind the numbers above */
   sessions: number;
+  /** handshakes that re-did an interrupted session establishment (msgr2 CLIENT_IDENT again, same client cookie) */
+  retries: number;
   remote_resets: number;
   local_resets: number;
   dispatch_duplicates: number;
@@ -71,6 +76,7 @@ export interface PeerServerOptions {
 
 interface ProtoState {
   version: 1 | 2;
+  clientCookie: bigint;
   serverCookie: bigint;
   connectSeq: bigint;
 }
@@ -89,19 +95,26 @@ export function describeHandshake(c: Conn): string {
 }
 
 function protoState(c: Conn): ProtoState {
-  return { version: c.proto.version, serverCookie: c.session.serverCookie, connectSeq: c.session.connectSeq };
+  return { version: c.proto.version, clientCookie: c.session.clientCookie, serverCookie: c.session.serverCookie, connectSeq: c.session.connectSeq };
 }
 
 /**
- * Did this accept resume the connection's previous session? msgr2: the server cookie is the one
- * of the previous accept (SERVER_IDENT always draws a new one; SESSION_RECONNECT_OK keeps it).
- * msgr1: the peer's connect_seq was > 0 (our connect_seq = peer's + 1 > 1): only a peer resuming
- * a session sends that, and we accept it only onto the existing session.
+ * What an accept did to the connection's session (see session-tracker.ts), from the protocol
+ * state before and after it. msgr2: SESSION_RECONNECT_OK keeps the server cookie ('resumed');
+ * SERVER_IDENT always draws a new one — for the same client cookie that is an interrupted
+ * establishment done again ('retry'), else a new peer session ('new'). msgr1: the peer's
+ * connect_seq was > 0 (our connect_seq = peer's + 1 > 1): only a peer resuming a session sends
+ * that, and we accept it only onto the existing session ('resumed'); connect_seq 0 is a new session
+ * (after an existing one, Ceph treats it as a peer reset: a remote-reset event comes first).
  */
-export function resumedSession(prev: ProtoState | undefined, now: ProtoState): boolean {
-  if (!prev || prev.version !== now.version) return false;
-  if (now.version === 2) return now.serverCookie !== 0n && now.serverCookie === prev.serverCookie;
-  return now.connectSeq > 1n;
+export function classifyAccept(prev: ProtoState | undefined, now: ProtoState): AcceptKind {
+  if (!prev || prev.version !== now.version) return 'new';
+  if (now.version === 2) {
+    if (now.serverCookie !== 0n && now.serverCookie === prev.serverCookie) return 'resumed';
+    if (now.clientCookie !== 0n && now.clientCookie === prev.clientCookie) return 'retry';
+    return 'new';
+  }
+  return now.connectSeq > 1n ? 'resumed' : 'new';
 }
 
 export class PeerServer {
@@ -144,10 +157,10 @@ export class PeerServer {
   private onAccept(conn: Connection): void {
     const c = this.remember(conn);
     const now = c ? protoState(c) : undefined;
-    const resumed = now ? resumedSession(this.lastProto.get(conn.id), now) : false;
+    const kind = now ? classifyAccept(this.lastProto.get(conn.id), now) : 'new';
     if (now) this.lastProto.set(conn.id, now);
     this.accepts.push({ conn: conn.id, kind: c ? this.observeKind(conn.id, c) : undefined });
-    this.tracker.accept(conn.id, resumed);
+    this.tracker.accept(conn.id, kind);
   }
 
   /**
@@ -212,6 +225,7 @@ export class PeerServer {
       duplicates: t.duplicates + wireDup,
       gaps: t.gaps,
       sessions: t.sessions,
+      retries: t.retries,
       remote_resets: t.remoteResets,
       local_resets: t.localResets,
       dispatch_duplicates: t.duplicates,

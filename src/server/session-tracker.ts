@@ -3,22 +3,32 @@
  * reset and dispatch events of a Messenger) — pure, so it is tested without sockets.
  *
  * A *session* lives on one logical connection (a Connection handle: its id survives socket
- * replacements and reconnects). It starts with an accept that did not resume the connection's
- * previous session (a new peer, or a session the peer or we reset) and continues through accepts
- * that did resume it (msgr2 SESSION_RECONNECT answered SESSION_RECONNECT_OK, msgr1 connect with
- * connect_seq > 0 accepted on the existing session). Sequence numbers are judged per session:
+ * replacements and reconnects). It starts with an accept of kind 'new' (a new peer, or a session
+ * the peer or we reset) and continues through accepts of kind
+ *   'resumed'  the session went on with its sequence numbers (msgr2 SESSION_RECONNECT answered
+ *              SESSION_RECONNECT_OK, msgr1 connect with connect_seq > 0 accepted on it), or
+ *   'retry'    its establishment was interrupted and is done again (msgr2: the peer never got our
+ *              SERVER_IDENT, so it sends CLIENT_IDENT again with the same client cookie — Ceph's
+ *              "continuing session establishment"); we answer a new SERVER_IDENT, our in_seq
+ *              restarts at 0 and so does the judging (the peer cannot have sent anything yet).
+ * An accept of another kind on a session that ended, or a 'new' one, starts a new session.
+ * Sequence numbers are judged per session:
  * the first message of a session is expected to carry seq 1 and each next one seq = last + 1;
  *   seq ≤ last        → a duplicate (the upper layer got a message twice),
  *   seq > last + 1    → a gap (one count per jump, however many seqs were skipped).
  */
 
+export type AcceptKind = 'new' | 'resumed' | 'retry';
+
 export interface TrackerCounts {
-  /** accept events: handshakes completed on our side (new sessions + resumed ones) */
+  /** accept events: handshakes completed on our side (= sessions + reconnects + retries) */
   ready: number;
   /** sessions started (accepts that did not resume a session) */
   sessions: number;
   /** accepts that resumed the connection's session */
   reconnects: number;
+  /** accepts that re-did an interrupted establishment of the connection's session */
+  retries: number;
   /** remote resets (peer restarted / session reset) + local resets of accepted connections */
   resets: number;
   remoteResets: number;
@@ -46,6 +56,7 @@ export class SessionTracker {
     ready: 0,
     sessions: 0,
     reconnects: 0,
+    retries: 0,
     resets: 0,
     remoteResets: 0,
     localResets: 0,
@@ -56,15 +67,20 @@ export class SessionTracker {
   };
 
   /**
-   * A handshake completed on connection `conn`. `resumed`: the protocol says the session went on
-   * (cookies / connect_seq). Returns what the tracker made of it.
+   * A handshake completed on connection `conn`; `kind` is what the protocol says it was (see the
+   * file comment). Returns what the tracker made of it.
    */
-  accept(conn: number, resumed: boolean): 'new' | 'resumed' {
+  accept(conn: number, kind: AcceptKind): AcceptKind {
     this.counts.ready++;
     const s = this.sessions.get(conn);
-    if (s && !s.ended && resumed) {
+    if (s && !s.ended && kind === 'resumed') {
       this.counts.reconnects++;
       return 'resumed';
+    }
+    if (s && !s.ended && kind === 'retry') {
+      this.counts.retries++;
+      s.lastSeq = 0n;
+      return 'retry';
     }
     this.counts.sessions++;
     this.sessions.set(conn, { lastSeq: 0n, ended: false, messages: 0 });

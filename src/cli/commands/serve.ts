@@ -48,11 +48,13 @@ The JSON line: {"accepted","ready","messages","by_type","reconnects","resets","d
   accepted    TCP connections accepted (every socket, also those merged into an existing session
               or dying in the handshake)
   ready       handshakes completed on our side (accept events: msgr2 SERVER_IDENT or
-              SESSION_RECONNECT_OK sent, msgr1 READY/SEQ sent) = sessions + reconnects
+              SESSION_RECONNECT_OK sent, msgr1 READY/SEQ sent) = sessions + reconnects + retries
   messages    messages received and dispatched; by_type: the same per message type id
   reconnects  handshakes that resumed an existing session with its sequence numbers: msgr2
               SESSION_RECONNECT (same cookies) → SESSION_RECONNECT_OK, msgr1 connect with
               connect_seq > 0 accepted on the existing session
+  (retries    msgr2 SERVER_IDENTs sent again because the peer never got the first one and sent
+              CLIENT_IDENT again with the same client cookie: same session, not a reconnect)
   resets      sessions that ended for good: remote resets (the peer restarted or reset the
               session, ms_handle_remote_reset) + local resets (ms_handle_reset) of accepted peers
   duplicates  messages received twice within one session: dispatched with a seq not above the
@@ -60,7 +62,7 @@ The JSON line: {"accepted","ready","messages","by_type","reconnects","resets","d
               (wire_duplicates)
   gaps        jumps in a session's seqs (seq > last + 1, one per jump); a session's first
               message must be seq 1
-  extra keys: sessions, remote_resets, local_resets, dispatch_duplicates, wire_duplicates,
+  extra keys: sessions, retries, remote_resets, local_resets, dispatch_duplicates, wire_duplicates,
               wire_skipped, faults, decode_errors, injected_socket_failures, auth (completed
               handshakes by protocol/method/mode), probes (MMonProbe senders: name, fsid, ops)
 
@@ -119,7 +121,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 function humanSummary(s: PeerServerSummary, secs: number): string {
   const types = Object.entries(s.by_type).map(([t, n]) => `${t}×${n}`).join(' ') || '-';
   const lines = [
-    `served ${secs.toFixed(1)} s: ${s.accepted} sockets accepted, ${s.ready} handshakes completed (${s.sessions} sessions, ${s.reconnects} reconnects), ${s.resets} resets`,
+    `served ${secs.toFixed(1)} s: ${s.accepted} sockets accepted, ${s.ready} handshakes completed (${s.sessions} sessions, ${s.reconnects} reconnects, ${s.retries} retries), ${s.resets} resets`,
     `messages: ${s.messages} (by type: ${types}), duplicates ${s.duplicates} (dispatched ${s.dispatch_duplicates}, dropped ${s.wire_duplicates}), gaps ${s.gaps}`,
     `faults: ${s.faults} (injected socket failures ${s.injected_socket_failures}), decode errors ${s.decode_errors}`,
   ];

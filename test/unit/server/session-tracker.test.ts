@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SessionTracker } from '../../../src/server/session-tracker.ts';
-import { resumedSession } from '../../../src/server/peer-server.ts';
+import { classifyAccept } from '../../../src/server/peer-server.ts';
 
 test('one session resumed across reconnects: seqs continue, nothing flagged', () => {
   const t = new SessionTracker();
-  assert.equal(t.accept(7, false), 'new');
+  assert.equal(t.accept(7, 'new'), 'new');
   for (let s = 1n; s <= 3n; s++) assert.equal(t.message(7, 67, s), 'ok');
-  assert.equal(t.accept(7, true), 'resumed');
+  assert.equal(t.accept(7, 'resumed'), 'resumed');
   for (let s = 4n; s <= 5n; s++) assert.equal(t.message(7, 67, s), 'ok');
   const c = t.counts;
   assert.deepEqual(
@@ -19,10 +19,10 @@ test('one session resumed across reconnects: seqs continue, nothing flagged', ()
 
 test('a resent message is a duplicate, a skipped seq is one gap per jump', () => {
   const t = new SessionTracker();
-  t.accept(1, false);
+  t.accept(1, 'new');
   t.message(1, 67, 1n);
   t.message(1, 67, 2n);
-  t.accept(1, true);
+  t.accept(1, 'resumed');
   assert.equal(t.message(1, 67, 2n), 'duplicate'); // the peer resent what we had
   assert.equal(t.message(1, 67, 1n), 'duplicate');
   assert.equal(t.message(1, 67, 5n), 'gap'); // 3 and 4 never came
@@ -34,7 +34,7 @@ test('a resent message is a duplicate, a skipped seq is one gap per jump', () =>
 
 test('a session must start at seq 1', () => {
   const t = new SessionTracker();
-  t.accept(1, false);
+  t.accept(1, 'new');
   assert.equal(t.message(1, 67, 2n), 'gap');
   // a message on a connection that never had an accept is judged from 0 as well
   assert.equal(t.message(9, 67, 1n), 'ok');
@@ -42,13 +42,13 @@ test('a session must start at seq 1', () => {
 
 test('after a remote reset the next accept starts a new session (seqs restart at 1)', () => {
   const t = new SessionTracker();
-  t.accept(1, false);
+  t.accept(1, 'new');
   t.message(1, 67, 1n);
   t.message(1, 67, 2n);
   t.reset(1, 'remote');
   t.reset(1, 'remote'); // counted once per session
   // even if the protocol claims a resume, an ended session does not continue
-  assert.equal(t.accept(1, true), 'new');
+  assert.equal(t.accept(1, 'resumed'), 'new');
   assert.equal(t.message(1, 67, 1n), 'ok');
   t.reset(1, 'local');
   t.reset(99, 'local'); // never accepted: not ours to count
@@ -58,8 +58,8 @@ test('after a remote reset the next accept starts a new session (seqs restart at
 
 test('sessions of different connections are judged separately', () => {
   const t = new SessionTracker();
-  t.accept(1, false);
-  t.accept(2, false);
+  t.accept(1, 'new');
+  t.accept(2, 'new');
   t.message(1, 67, 1n);
   t.message(2, 67, 1n);
   t.message(1, 67, 2n);
@@ -68,15 +68,29 @@ test('sessions of different connections are judged separately', () => {
   assert.deepEqual([...t.counts.byType].sort(), [[2, 1], [67, 3]]);
 });
 
-test('resumedSession: msgr2 by server cookie, msgr1 by connect_seq', () => {
-  const v2 = (serverCookie: bigint) => ({ version: 2 as const, serverCookie, connectSeq: 0n });
-  assert.equal(resumedSession(undefined, v2(5n)), false);
-  assert.equal(resumedSession(v2(5n), v2(5n)), true); // SESSION_RECONNECT_OK keeps the cookie
-  assert.equal(resumedSession(v2(5n), v2(6n)), false); // SERVER_IDENT draws a new one
-  assert.equal(resumedSession(v2(0n), v2(0n)), false); // lossy: no cookies, no sessions
-  const v1 = (connectSeq: bigint) => ({ version: 1 as const, serverCookie: 0n, connectSeq });
-  assert.equal(resumedSession(undefined, v1(3n)), false);
-  assert.equal(resumedSession(v1(1n), v1(1n)), false); // peer sent connect_seq 0: a new session
-  assert.equal(resumedSession(v1(1n), v1(2n)), true); // peer sent connect_seq 1: its session
-  assert.equal(resumedSession(v2(5n), v1(2n)), false);
+test('an interrupted establishment done again: neither a session nor a reconnect, judging restarts', () => {
+  const t = new SessionTracker();
+  assert.equal(t.accept(3, 'new'), 'new');
+  assert.equal(t.accept(3, 'retry'), 'retry'); // the peer never got SERVER_IDENT
+  assert.equal(t.message(3, 67, 1n), 'ok');
+  assert.equal(t.accept(3, 'resumed'), 'resumed');
+  assert.equal(t.message(3, 67, 2n), 'ok');
+  const c = t.counts;
+  assert.deepEqual([c.ready, c.sessions, c.retries, c.reconnects, c.duplicates, c.gaps], [3, 1, 1, 1, 0, 0]);
+  // a retry on a connection without a live session starts one
+  assert.equal(t.accept(4, 'retry'), 'new');
+});
+
+test('classifyAccept: msgr2 by cookies, msgr1 by connect_seq', () => {
+  const v2 = (clientCookie: bigint, serverCookie: bigint) => ({ version: 2 as const, clientCookie, serverCookie, connectSeq: 0n });
+  assert.equal(classifyAccept(undefined, v2(1n, 5n)), 'new');
+  assert.equal(classifyAccept(v2(1n, 5n), v2(1n, 5n)), 'resumed'); // SESSION_RECONNECT_OK keeps the server cookie
+  assert.equal(classifyAccept(v2(1n, 5n), v2(1n, 6n)), 'retry'); // SERVER_IDENT again, same client cookie
+  assert.equal(classifyAccept(v2(1n, 5n), v2(2n, 6n)), 'new'); // the peer restarted
+  assert.equal(classifyAccept(v2(0n, 0n), v2(0n, 0n)), 'new'); // lossy: no cookies, no sessions
+  const v1 = (connectSeq: bigint) => ({ version: 1 as const, clientCookie: 0n, serverCookie: 0n, connectSeq });
+  assert.equal(classifyAccept(undefined, v1(3n)), 'new');
+  assert.equal(classifyAccept(v1(1n), v1(1n)), 'new'); // peer sent connect_seq 0: a new session
+  assert.equal(classifyAccept(v1(1n), v1(2n)), 'resumed'); // peer sent connect_seq 1: its session
+  assert.equal(classifyAccept(v2(1n, 5n), v1(2n)), 'new');
 });
