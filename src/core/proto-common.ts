@@ -86,6 +86,10 @@ export class ReadThrottle {
       if (this.wake !== wake) return;
       this.wake = undefined;
       this.waiting = false;
+      // the pause was ours: the peer's silence is counted from now
+      const c = this.conn;
+      c.lastRead = Math.max(c.lastRead, this.ctx.now);
+      c.lastActive = Math.max(c.lastActive, this.ctx.now);
       onWake();
     };
     this.wake = wake;
@@ -120,33 +124,52 @@ export interface TimerState {
   /** time to reopen a transport (backoff), 0 = none */
   wakeAt: number;
   lastKeepaliveSent: number;
+  /** our own read throttle holds reads back (the silence is ours, not the peer's) */
+  readonly readsPaused?: boolean;
+}
+
+/**
+ * READY deadlines (absolute ms). Liveness is judged by bytes read: the idle timer counts reads
+ * and writes (Ceph), except that a lossless session with unacknowledged messages is waiting for
+ * its peer, so only reads count then (queueing, or writing into a black hole, never keeps a dead
+ * session alive: bug #8). While our own throttle holds reads back, the idle and keepalive
+ * timeouts are suspended (Ceph's throttle wait refreshes last_active every ms) but keepalives
+ * still go out, so the peer keeps hearing us. A keepalive is due when nothing was *read* for an
+ * interval (a side that only writes would otherwise never ask its peer for a sign of life).
+ */
+export function readyDeadlines(c: Conn, cfg: MsgrConfig, t: TimerState): { idle: number; keepalive: number; silent: number } {
+  const paused = t.readsPaused === true;
+  const waiting = !c.policy.lossy && c.session.sent.size > 0;
+  const idle = cfg.ms_connection_idle_timeout * 1000;
+  return {
+    idle: idle > 0 && !paused ? (waiting ? c.lastRead : c.lastActive) + idle : Infinity,
+    keepalive: cfg.ms_keepalive_interval > 0 ? Math.max(t.lastKeepaliveSent, c.lastRead) + cfg.ms_keepalive_interval * 1000 : Infinity,
+    silent: cfg.ms_keepalive_timeout > 0 && !paused ? c.lastRead + cfg.ms_keepalive_timeout * 1000 : Infinity,
+  };
 }
 
 /** The next deadline of a connection in a phase (ms), or undefined. */
 export function connDeadline(phase: TimerPhase, c: Conn, cfg: MsgrConfig, t: TimerState): number | undefined {
-  let d: number | undefined;
-  const min = (x: number): void => {
-    if (d === undefined || x < d) d = x;
-  };
-  if (phase === 'backoff') min(t.wakeAt);
-  else if (phase === 'handshake' && cfg.ms_connection_ready_timeout > 0) {
-    min(c.attemptStarted + cfg.ms_connection_ready_timeout * 1000);
-  } else if (phase === 'ready') {
-    if (cfg.ms_connection_idle_timeout > 0) min(c.lastActive + cfg.ms_connection_idle_timeout * 1000);
-    if (cfg.ms_keepalive_interval > 0) min(Math.max(t.lastKeepaliveSent, c.lastActive) + cfg.ms_keepalive_interval * 1000);
-    if (cfg.ms_keepalive_timeout > 0) min(c.lastRead + cfg.ms_keepalive_timeout * 1000);
-  }
-  return d;
+  if (phase === 'backoff') return t.wakeAt;
+  if (phase === 'handshake') return cfg.ms_connection_ready_timeout > 0 ? c.attemptStarted + cfg.ms_connection_ready_timeout * 1000 : undefined;
+  if (phase !== 'ready') return undefined;
+  const d = readyDeadlines(c, cfg, t);
+  const m = Math.min(d.idle, d.keepalive, d.silent);
+  return m === Infinity ? undefined : m;
 }
 
 export type TickAction = { kind: 'wake' } | { kind: 'fault'; error: MsgrError; why: string } | { kind: 'keepalive' } | undefined;
 
-/** What a timer tick at `now` asks for (the caller acts on it). */
+/**
+ * What a timer tick at `now` asks for (the caller acts on it). Deadlines are compared exactly as
+ * connDeadline computes them (`now >= deadline`): with fractional times, `now - start >= limit`
+ * can miss a deadline that nextDeadline reports as due, and the timer would spin.
+ */
 export function connTick(phase: TimerPhase, c: Conn, cfg: MsgrConfig, t: TimerState, now: number, stateName: string): TickAction {
   if (phase === 'backoff') return now >= t.wakeAt ? { kind: 'wake' } : undefined;
   if (phase === 'handshake') {
     const lim = cfg.ms_connection_ready_timeout;
-    if (lim > 0 && now - c.attemptStarted >= lim * 1000) {
+    if (lim > 0 && now >= c.attemptStarted + lim * 1000) {
       return {
         kind: 'fault',
         error: new MsgrError('ERR_HANDSHAKE_TIMEOUT', `not ready after ${lim}s in ${stateName}`),
@@ -156,22 +179,21 @@ export function connTick(phase: TimerPhase, c: Conn, cfg: MsgrConfig, t: TimerSt
     return undefined;
   }
   if (phase !== 'ready') return undefined;
-  if (cfg.ms_connection_idle_timeout > 0 && now - c.lastActive >= cfg.ms_connection_idle_timeout * 1000) {
+  const d = readyDeadlines(c, cfg, t);
+  if (now >= d.idle) {
     return {
       kind: 'fault',
       error: new MsgrError('ERR_IDLE_TIMEOUT', `idle for ${cfg.ms_connection_idle_timeout}s`),
       why: `idle for more than ${cfg.ms_connection_idle_timeout}s`,
     };
   }
-  if (cfg.ms_keepalive_timeout > 0 && now - c.lastRead >= cfg.ms_keepalive_timeout * 1000) {
+  if (now >= d.silent) {
     return {
       kind: 'fault',
       error: new MsgrError('ERR_KEEPALIVE_TIMEOUT', `peer silent for ${cfg.ms_keepalive_timeout}s`),
       why: `nothing heard for ${cfg.ms_keepalive_timeout}s`,
     };
   }
-  if (cfg.ms_keepalive_interval > 0 && now - Math.max(t.lastKeepaliveSent, c.lastActive) >= cfg.ms_keepalive_interval * 1000) {
-    return { kind: 'keepalive' };
-  }
+  if (now >= d.keepalive) return { kind: 'keepalive' };
   return undefined;
 }

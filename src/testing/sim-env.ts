@@ -8,7 +8,8 @@
  *   …; await sim.runUntil(() => got === 10, 5_000);   // virtual milliseconds
  *
  * Faults: `breakAll()` resets every link (both ends see a socket error), `blackhole(ip)` makes
- * links to/from an address silently drop bytes (a peer that vanished), `refuse(port)`.
+ * links to/from an address silently drop bytes (a peer that vanished) and connects to/from it
+ * hang (the SYN is dropped), `refuse(port)`.
  */
 import { Buffer } from 'node:buffer';
 import { makeAddr, AddrType, type EntityAddr } from '../encoding/types/entity-addr.ts';
@@ -77,6 +78,10 @@ class SimSock implements Sock {
     return true;
   }
 
+  writeRoom(): number {
+    return this.net.highWater - this.inFlight;
+  }
+
   deliver(p: Buffer): void {
     if (this.closed) return;
     if (this.paused) this.held.push(p);
@@ -105,7 +110,8 @@ class SimSock implements Sock {
     this.closed = true;
     this.net.socks.delete(this);
     const peer = this.peer;
-    if (peer && !peer.closed) {
+    // the FIN/RST is lost in a black hole: the peer's end stays half-open
+    if (peer && !peer.closed && !this.net.isBlackholed(this)) {
       this.net.at(this.net.deliveryTime(this), () => peer.kill(undefined));
     }
   }
@@ -291,6 +297,8 @@ export class SimNetwork {
         sim.socks.add(c);
         sim.at(sim.now + sim.latencyMs, () => {
           if (c.closed) return;
+          // a black-holed destination (or source) drops the SYN: the connect hangs
+          if (sim.isBlackholed(c)) return;
           const l = sim.listeners.get(`${addr.ip}:${addr.port}`);
           if (!l) {
             c.kill(errCode('ECONNREFUSED', `connect ECONNREFUSED ${addr.ip}:${addr.port} (sim)`));

@@ -328,6 +328,11 @@ export class ProtocolV1 implements WireProtocol, ProtoHost {
 
   // ------------------------------------------------------------------ timers
 
+  /** Our own read throttle holds reads back (timers: the silence is ours, not the peer's). */
+  get readsPaused(): boolean {
+    return this.throttle.waiting;
+  }
+
   private phase(): TimerPhase {
     if (this.blocked) return 'none';
     if (this.state === 'START_CONNECT' && this.wakeAt > 0) return 'backoff';

@@ -19,6 +19,7 @@ import type { AuthClientHandler, AuthServerHandler } from '../auth/types.ts';
 import type { Conn, WireProtocol } from '../conn.ts';
 import type { CoreContext, ThrottleToken } from '../context.ts';
 import type { Breakpoint } from '../interceptor.ts';
+import { connDeadline, connTick, type TimerPhase } from '../proto-common.ts';
 import { nextBackoff } from '../session/backoff.ts';
 import { tryDecodeBanner, encodeBanner } from './banner.ts';
 import { FrameDecoder, type Frame, type Preamble } from './frame-decoder.ts';
@@ -383,7 +384,10 @@ export class ProtocolV2 implements WireProtocol {
       case Tag.KEEPALIVE2: {
         this.expectReady(tag);
         const k = F.decodeKeepalive2(seg0);
-        this.conn.session.keepaliveAcks.push(k.stamp);
+        const acks = this.conn.session.keepaliveAcks;
+        // bounded while our writes are stalled: a flood of KEEPALIVE2 keeps the newest 64 stamps
+        if (acks.length >= 64) acks.shift();
+        acks.push(k.stamp);
         this.ctx.markDirty(this.conn);
         return;
       }
@@ -438,8 +442,12 @@ export class ProtocolV2 implements WireProtocol {
       this.throttleWake = undefined;
       this.throttleWaiting = false;
       if (this.state !== 'READY') return;
+      // the pause was ours: the peer's silence is counted from now
+      const t = Math.max(now, this.ctx.now);
+      this.conn.lastRead = Math.max(this.conn.lastRead, t);
+      this.conn.lastActive = Math.max(this.conn.lastActive, t);
       this.ctx.resumeTransport(this.conn);
-      this.process(now);
+      this.process(t);
     };
     this.throttleWake = wake;
     t.onRelease(wake);
@@ -642,58 +650,38 @@ export class ProtocolV2 implements WireProtocol {
 
   // ------------------------------------------------------------------ timers
 
+  /** Which timers apply now (shared with msgr1: proto-common.ts). */
+  private timerPhase(): TimerPhase {
+    if (this.state === 'START_CONNECT' && this.wakeAt > 0) return 'backoff';
+    if (isConnectingState(this.state) || isAcceptingState(this.state)) return 'handshake';
+    return this.state === 'READY' ? 'ready' : 'none';
+  }
+
+  /** Our own read throttle holds reads back (timers: the silence is ours, not the peer's). */
+  get readsPaused(): boolean {
+    return this.throttleWaiting;
+  }
+
   nextDeadline(): number | undefined {
-    const c = this.conn;
-    const cfg = this.ctx.config;
-    let d: number | undefined;
-    const min = (t: number): void => {
-      if (d === undefined || t < d) d = t;
-    };
     if (this.blocked) return this.blockedUntil || undefined;
-    if (this.state === 'START_CONNECT' && this.wakeAt > 0) min(this.wakeAt);
-    else if ((isConnectingState(this.state) || isAcceptingState(this.state)) && cfg.ms_connection_ready_timeout > 0) {
-      min(c.attemptStarted + cfg.ms_connection_ready_timeout * 1000);
-    } else if (this.state === 'READY') {
-      if (cfg.ms_connection_idle_timeout > 0) min(c.lastActive + cfg.ms_connection_idle_timeout * 1000);
-      if (cfg.ms_keepalive_interval > 0) min(Math.max(this.lastKeepaliveSent, c.lastActive) + cfg.ms_keepalive_interval * 1000);
-      if (cfg.ms_keepalive_timeout > 0) min(c.lastRead + cfg.ms_keepalive_timeout * 1000);
-    }
-    return d;
+    return connDeadline(this.timerPhase(), this.conn, this.ctx.config, this);
   }
 
   onTick(now: number): void {
-    const c = this.conn;
-    const cfg = this.ctx.config;
     if (this.blocked) {
       if (this.blockedUntil && now >= this.blockedUntil) this.unblock(now);
       return;
     }
-    if (this.state === 'START_CONNECT' && this.wakeAt > 0) {
-      if (now >= this.wakeAt) this.connect(now);
-      return;
-    }
-    if (isConnectingState(this.state) || isAcceptingState(this.state)) {
-      if (cfg.ms_connection_ready_timeout > 0 && now - c.attemptStarted >= cfg.ms_connection_ready_timeout * 1000) {
-        this.log(1, () => ` no progress in ${cfg.ms_connection_ready_timeout}s while ${this.state}, fault`);
-        this.fault(new MsgrError('ERR_HANDSHAKE_TIMEOUT', `not ready after ${cfg.ms_connection_ready_timeout}s in ${this.state}`), now);
-      }
-      return;
-    }
-    if (this.state !== 'READY') return;
-    if (cfg.ms_connection_idle_timeout > 0 && now - c.lastActive >= cfg.ms_connection_idle_timeout * 1000) {
-      this.log(1, () => ` idle for more than ${cfg.ms_connection_idle_timeout}s, fault`);
-      this.fault(new MsgrError('ERR_IDLE_TIMEOUT', `idle for ${cfg.ms_connection_idle_timeout}s`), now);
-      return;
-    }
-    if (cfg.ms_keepalive_timeout > 0 && now - c.lastRead >= cfg.ms_keepalive_timeout * 1000) {
-      this.log(1, () => ` nothing heard for ${cfg.ms_keepalive_timeout}s, fault`);
-      this.fault(new MsgrError('ERR_KEEPALIVE_TIMEOUT', `peer silent for ${cfg.ms_keepalive_timeout}s`), now);
-      return;
-    }
-    if (cfg.ms_keepalive_interval > 0 && now - Math.max(this.lastKeepaliveSent, c.lastActive) >= cfg.ms_keepalive_interval * 1000) {
-      c.session.keepalivePending = true;
+    const a = connTick(this.timerPhase(), this.conn, this.ctx.config, this, now, this.state);
+    if (!a) return;
+    if (a.kind === 'wake') this.connect(now);
+    else if (a.kind === 'fault') {
+      this.log(1, () => ` ${a.why}, fault`);
+      this.fault(a.error, now);
+    } else {
+      this.conn.session.keepalivePending = true;
       this.lastKeepaliveSent = now;
-      this.ctx.markDirty(c);
+      this.ctx.markDirty(this.conn);
     }
   }
 
