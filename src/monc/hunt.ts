@@ -2,8 +2,8 @@
  * Which mons to try next while hunting, and how long to wait (Ceph's MonClient::_add_conns and
  * the reopen_interval_multiplier):
  *
- *  - only mons with a msgr2 address are dialled (the MonClient authenticates in the msgr2
- *    handshake; a msgr1 session would need the MAuth exchange first, wire §6.9);
+ *  - a mon is dialled on its msgr2 address when it has one, else on its msgr1 address (the
+ *    MonClient then logs in with MAuth first, wire §6.9); mons with neither are skipped;
  *  - mons not tried since the last successful hunt come first; once every one was tried the
  *    list starts over; among the candidates only the lowest priority counts, in random order
  *    weighted by the monmap's weights (even when all weights are 0); `parallel` at a time;
@@ -27,6 +27,15 @@ export function v2Addrs(m: MonAddr): EntityAddr[] {
   return m.addrs.filter((a) => a.type === AddrType.MSGR2 || a.type === AddrType.ANY);
 }
 
+/**
+ * The addresses to hand the messenger for a mon (Ceph connect_to_mon(addrvec)): its v2 / untyped
+ * and v1 ones; the messenger dials v2 when there is one (v1 only with ms_connect_msgr1), else v1
+ * (a v1-only mon, or `mon_host = IP:6789`).
+ */
+export function dialAddrs(m: MonAddr): EntityAddr[] {
+  return m.addrs.filter((a) => a.type === AddrType.MSGR2 || a.type === AddrType.ANY || a.type === AddrType.LEGACY);
+}
+
 export class HuntPlan {
   private readonly tried = new Set<string>();
   multiplier: number;
@@ -48,9 +57,9 @@ export class HuntPlan {
     return this.t.interval * this.multiplier * 1000;
   }
 
-  /** The next mons to dial (empty when none has a msgr2 address). */
+  /** The next mons to dial (empty when none has a v2 or v1 address). */
   nextBatch(mons: readonly MonAddr[]): MonAddr[] {
-    const usable = mons.filter((m) => v2Addrs(m).length > 0);
+    const usable = mons.filter((m) => dialAddrs(m).length > 0);
     if (!usable.length) return [];
     let cands = usable.filter((m) => !this.tried.has(m.name));
     if (!cands.length) {

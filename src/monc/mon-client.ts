@@ -9,11 +9,15 @@
  *    shrinks again after a success). A session that drops (reset) or whose mon stops answering
  *    keepalives for `pingTimeout` s starts a new hunt; pending requests are resent on the next
  *    session without the caller doing anything.
+ *  - mons are dialled on their v2 address when they have one, else on v1 (MessengerCore
+ *    pickTarget). msgr2 authenticates in its handshake; on msgr1 the session first logs in with
+ *    MAuth / MAuthReply (mauth.ts, wire §6.9) and only then counts as ready.
  *  - on each session: name ourselves client.<global_id> (Ceph does), send MMonGetMap, subscribe
  *    (monmap, config, and whatever was asked), resend pending commands / version queries.
  *  - `command()` (MMonCommand with the monmap's fsid → MMonCommandAck by tid), `getVersion()`
  *    (MMonGetVersion → reply by handle), `subscribe()`; KEEPALIVE2 every `pingInterval` s;
- *    cephx ticket renewal over MAuth when tickets pass 3/4 of their validity.
+ *    cephx ticket renewal over MAuth when tickets pass 3/4 of their validity (renewal.ts; the
+ *    same on msgr2 and msgr1 sessions).
  *  - every wait has a timeout and takes an AbortSignal; at most `maxPending` requests outstanding.
  *
  * Events: 'hunting' (), 'session' (monName, Connection), 'session-lost' (MsgrError), 'monmap'
@@ -23,15 +27,12 @@
 import { EventEmitter } from 'node:events';
 import type { Buffer } from 'node:buffer';
 import { formatAddrVec } from '../encoding/types/entity-addr.ts';
-import { EntityType, formatEntityName, type EntityName } from '../encoding/types/entity-name.ts';
+import { formatEntityName, type EntityName } from '../encoding/types/entity-name.ts';
 import { MsgrError, isMsgrError } from '../errors.ts';
 import { NULL_LOG, type LogSink } from '../core/log.ts';
 import { randomU32 } from '../core/random.ts';
-import { MAuthCodec, type MAuthReply } from '../messages/auth.ts';
 import type { Message } from '../messages/message.ts';
-import { MMonCommandCodec } from '../messages/mon-command.ts';
 import { MMonGetMapCodec } from '../messages/mon-get-map.ts';
-import { MMonGetVersionCodec } from '../messages/mon-get-version.ts';
 import type { MonMap } from '../messages/mon-map.ts';
 import { MMonSubscribeCodec, type SubscribeItem } from '../messages/mon-subscribe.ts';
 import { osdMapLastEpoch } from '../messages/osd-map.ts';
@@ -40,11 +41,15 @@ import type { Dispatcher } from '../node/dispatcher.ts';
 import type { TimerHandle } from '../node/env.ts';
 import type { Messenger } from '../node/messenger.ts';
 import type { MonAddr } from '../config/mon-host.ts';
-import { HuntPlan, v2Addrs } from './hunt.ts';
+import { HuntAttempts, refusedBy, sendMAuth } from './attempts.ts';
+import { HuntPlan } from './hunt.ts';
 import { HuntingAuthClient } from './hunt-auth.ts';
 import { decodeIncoming, monsOfMonMap } from './incoming.ts';
-import { PendingOps, withDeadline, type OpOptions } from './pending.ts';
+import { TicketRenewal } from './renewal.ts';
+import { withDeadline, type OpOptions } from './pending.ts';
+import { MonRequests } from './requests.ts';
 import { Subscriptions } from './subs.ts';
+import { SessionTick } from './tick.ts';
 import { createMonMessenger, resolveOptions, type MonClientOptions, type MonCommandResult, type MonVersion, type ResolvedOptions } from './types.ts';
 
 export type { MonClientOptions, MonCommandResult, MonVersion } from './types.ts';
@@ -68,17 +73,15 @@ export class MonClient extends EventEmitter implements Dispatcher {
   private state: State = 'idle';
   private started = false;
   private mons: MonAddr[];
-  private attempts = new Map<Connection, MonAddr>();
+  private readonly attempts: HuntAttempts;
   private session: Session | undefined;
   private sessions = 0;
   private readonly plan: HuntPlan;
   private huntTimer: TimerHandle | undefined;
-  private tickTimer: TimerHandle | undefined;
-  private readonly pending: PendingOps;
-  private nextTid = 1n;
-  private nextHandle = 1n;
+  private readonly ticker: SessionTick;
+  private readonly requests: MonRequests;
   private readonly subs = new Subscriptions();
-  private renewalInFlight = false;
+  private readonly renewal: TicketRenewal;
   private everConnected = false;
   private connectWaiters: { resolve: () => void; reject: (e: MsgrError) => void }[] = [];
   /** the latest monmap (after the first session) */
@@ -96,13 +99,23 @@ export class MonClient extends EventEmitter implements Dispatcher {
     this.plan = HuntPlan.fromOptions(this.o, () => randomU32(this.messenger.env.random) / 2 ** 32);
     this.log = opts.log ?? NULL_LOG;
     this.auth = HuntingAuthClient.wrap(opts.authClient);
+    this.renewal = new TicketRenewal(this.auth.cephx);
     this.messenger = createMonMessenger(opts, this.auth);
     this.messenger.addDispatcher(this);
+    this.attempts = new HuntAttempts(this.messenger, this.auth, this.name);
     this.messenger.on('keepalive-ack', (c: Connection) => {
       if (this.session?.conn === c) this.session.lastAck = this.now();
     });
     const m = this.messenger.env;
-    this.pending = new PendingOps(this.o.maxPending, (ms, cb) => m.setTimer(ms, cb));
+    const target = (): { conn: Connection; n: number; fsid: string } | undefined =>
+      this.session && this.monmap ? { conn: this.session.conn, n: this.session.n, fsid: this.monmap.fsid } : undefined;
+    this.requests = new MonRequests(this.o.maxPending, this.o.opTimeout, (ms, cb) => m.setTimer(ms, cb), target, this.stats);
+    this.ticker = new SessionTick(m, this.o, {
+      session: () => (this.state === 'connected' ? this.session : undefined),
+      dead: (e) => this.sessionLost(e, 'mon stopped answering keepalives'),
+      renew: () => this.maybeRenewTickets(),
+      keepaliveSent: () => void this.stats.keepalives++,
+    });
     this.subs.set('monmap', 0n, 0);
     this.subs.set('config', 0n, 0);
     for (const [what, start, flags] of this.o.subscribe) this.subs.set(what, start, flags);
@@ -131,7 +144,7 @@ export class MonClient extends EventEmitter implements Dispatcher {
     return this.mons;
   }
   get pendingCount(): number {
-    return this.pending.size;
+    return this.requests.size;
   }
 
   // ------------------------------------------------------------------ connect / close
@@ -163,7 +176,7 @@ export class MonClient extends EventEmitter implements Dispatcher {
     this.state = 'closed';
     this.clearTimers();
     const err = new MsgrError('ERR_ABORTED', 'MonClient closed');
-    this.pending.rejectAll(err);
+    this.requests.rejectAll(err);
     this.failWaiters(err);
     await this.messenger.shutdown();
   }
@@ -176,34 +189,13 @@ export class MonClient extends EventEmitter implements Dispatcher {
    */
   command(cmd: string | object | readonly string[], input?: Buffer, opts: OpOptions = {}): Promise<MonCommandResult> {
     const refused = this.refuseRequest();
-    if (refused) return Promise.reject(refused);
-    const texts = typeof cmd === 'string' ? [cmd] : Array.isArray(cmd) ? (cmd as string[]).slice() : [JSON.stringify(cmd)];
-    const tid = this.nextTid++;
-    const key = `c${tid}`;
-    const send = (): void => {
-      const s = this.session;
-      if (!s || !this.monmap) return;
-      s.conn.send(MMonCommandCodec.encode({ fsid: this.monmap.fsid, cmd: texts, tid, ...(input ? { inbl: input } : {}) }, s.conn.features));
-    };
-    const p = this.pending.add<MonCommandResult>(key, `mon command ${texts.join(' ')}`, send, this.opTimeout(opts), opts.signal);
-    this.stats.commands++;
-    this.flushPending();
-    return p;
+    return refused ? Promise.reject(refused) : this.requests.command(cmd, input, opts);
   }
 
   /** Ask the mons for the latest version of a map ('osdmap', 'monmap', 'mdsmap', 'fsmap', …). */
   getVersion(what: string, opts: OpOptions = {}): Promise<MonVersion> {
     const refused = this.refuseRequest();
-    if (refused) return Promise.reject(refused);
-    const handle = this.nextHandle++;
-    const send = (): void => {
-      const s = this.session;
-      if (!s) return;
-      s.conn.send(MMonGetVersionCodec.encode({ handle, what, tid: handle }, s.conn.features));
-    };
-    const p = this.pending.add<MonVersion>(`v${handle}`, `get version of ${what}`, send, this.opTimeout(opts), opts.signal);
-    this.flushPending();
-    return p;
+    return refused ? Promise.reject(refused) : this.requests.getVersion(what, opts);
   }
 
   /** Subscribe to a map (start = first epoch wanted; flags 1 = onetime). Sent now if connected. */
@@ -223,23 +215,6 @@ export class MonClient extends EventEmitter implements Dispatcher {
     return undefined;
   }
 
-  private opTimeout(opts: OpOptions): number {
-    if (opts.timeoutMs !== undefined && opts.timeoutMs > 0) return opts.timeoutMs;
-    return this.o.opTimeout > 0 ? this.o.opTimeout * 1000 : Infinity;
-  }
-
-  /** Send every pending request not yet sent on the current session. */
-  private flushPending(): void {
-    const s = this.session;
-    if (!s || !this.monmap) return;
-    for (const e of this.pending.entries()) {
-      if (e.sentOn === s.n) continue;
-      if (e.sentOn !== 0) this.stats.resent++;
-      e.sentOn = s.n;
-      e.send();
-    }
-  }
-
   // ------------------------------------------------------------------ hunting
 
   /** Ceph _reopen_session: drop the session, try up to huntParallel mons at once. */
@@ -247,26 +222,22 @@ export class MonClient extends EventEmitter implements Dispatcher {
     if (this.state === 'closed') return;
     const lost = this.session;
     this.session = undefined;
-    this.renewalInFlight = false;
+    this.renewal.reset();
     if (lost) lost.conn.markDown();
-    for (const c of this.attempts.keys()) c.markDown();
-    this.attempts.clear();
+    this.attempts.dropAll();
     this.clearTimers();
     this.state = 'hunting';
     this.stats.hunts++;
     this.emit('hunting');
     const pick = this.plan.nextBatch(this.mons);
     if (!pick.length) {
-      const err = new MsgrError('ERR_NO_MON', `no mon has a msgr2 address (msgr1-only mons are not supported by the MonClient): ${this.mons.map((m) => `${m.name} ${formatAddrVec(m.addrs)}`).join(', ')}`);
+      const err = new MsgrError('ERR_NO_MON', `no mon has a v2 or v1 address: ${this.mons.map((m) => `${m.name} ${formatAddrVec(m.addrs)}`).join(', ')}`);
       this.stopHunting();
       this.failWaiters(err);
       return;
     }
     this.debug(1, `${why}: hunting ${pick.map((m) => `${m.name} ${formatAddrVec(m.addrs)}`).join(', ')}`);
-    for (const m of pick) {
-      const c = this.messenger.connectTo(v2Addrs(m), EntityType.MON, { anon: true });
-      this.attempts.set(c, m);
-    }
+    for (const m of pick) this.attempts.dial(m, this.globalId, this.monmap?.epoch ?? 0);
     const wait = this.plan.roundMs;
     this.huntTimer = this.messenger.env.setTimer(wait, () => {
       this.huntTimer = undefined;
@@ -277,8 +248,7 @@ export class MonClient extends EventEmitter implements Dispatcher {
   }
 
   private stopHunting(): void {
-    for (const c of this.attempts.keys()) c.markDown();
-    this.attempts.clear();
+    this.attempts.dropAll();
     this.clearTimers();
     if (this.state === 'hunting') this.state = 'idle';
   }
@@ -286,23 +256,20 @@ export class MonClient extends EventEmitter implements Dispatcher {
   private clearTimers(): void {
     this.huntTimer?.cancel();
     this.huntTimer = undefined;
-    this.tickTimer?.cancel();
-    this.tickTimer = undefined;
+    this.ticker.stop();
   }
 
   private failWaiters(err: MsgrError): void {
     for (const w of this.connectWaiters.splice(0)) w.reject(err);
   }
 
-  /** A hunting connection became ready: it is our session now. */
-  private finishHunting(conn: Connection, mon: MonAddr): void {
-    this.attempts.delete(conn);
-    for (const c of this.attempts.keys()) c.markDown();
-    this.attempts.clear();
+  /** A hunting connection became ready (and, on msgr1, logged in): it is our session now. */
+  private finishHunting(conn: Connection, mon: MonAddr, globalId: bigint): void {
+    this.attempts.dropAll(conn);
     this.huntTimer?.cancel();
     this.huntTimer = undefined;
     this.plan.succeeded();
-    this.globalId = conn.peerGlobalId;
+    this.globalId = globalId;
     this.auth.adopt(this.globalId);
     this.messenger.setMyName({ type: this.name.type, num: this.globalId });
     this.session = { conn, mon, n: ++this.sessions, lastAck: this.now() };
@@ -313,8 +280,9 @@ export class MonClient extends EventEmitter implements Dispatcher {
     conn.send(MMonGetMapCodec.encode({}, conn.features));
     this.sendSubscribe(this.subs.all());
     this.emit('session', mon.name, conn);
-    this.flushPending();
-    this.scheduleTick();
+    this.requests.flush();
+    this.maybeRenewTickets(); // Ceph _finish_auth → _check_auth_tickets
+    this.ticker.schedule();
   }
 
   private sendSubscribe(what: ReadonlyMap<string, SubscribeItem>): void {
@@ -330,44 +298,22 @@ export class MonClient extends EventEmitter implements Dispatcher {
     this.reopenSession(why);
   }
 
-  // ------------------------------------------------------------------ tick: keepalive, renewal
-
-  private scheduleTick(): void {
-    this.tickTimer?.cancel();
-    this.tickTimer = this.messenger.env.setTimer(this.o.pingInterval * 1000, () => {
-      this.tickTimer = undefined;
-      this.tick();
-    });
-  }
-
-  private tick(): void {
-    const s = this.session;
-    if (!s || this.state !== 'connected') return;
-    const silent = this.now() - s.lastAck;
-    if (this.o.pingTimeout > 0 && silent > this.o.pingTimeout * 1000) {
-      this.sessionLost(new MsgrError('ERR_KEEPALIVE_TIMEOUT', `no keepalive ack from ${s.mon.name} for ${silent} ms`), 'mon stopped answering keepalives');
-      return;
-    }
-    s.conn.sendKeepalive();
-    this.stats.keepalives++;
-    this.maybeRenewTickets();
-    this.scheduleTick();
-  }
+  // ------------------------------------------------------------------ ticket renewal (also every tick)
 
   private maybeRenewTickets(): void {
-    const cephx = this.auth.cephx;
     const s = this.session;
-    if (!cephx || !s || this.renewalInFlight || cephx.globalId === 0n || !cephx.needsRenewal()) return;
-    this.renewalInFlight = true;
+    const m = s && this.renewal.request(this.monmap?.epoch ?? 0);
+    if (!s || !m) return;
     this.debug(10, 'renewing cephx tickets');
-    s.conn.send(MAuthCodec.encode({ protocol: 2, authPayload: cephx.buildRenewalRequest(), monmapEpoch: this.monmap?.epoch ?? 0 }, s.conn.features));
+    sendMAuth(s.conn, m);
   }
 
   // ------------------------------------------------------------------ Dispatcher
 
   handleConnect(conn: Connection): void {
-    const mon = this.attempts.get(conn);
-    if (mon && this.state === 'hunting') this.finishHunting(conn, mon);
+    // msgr1 attempts become the session when their MAuth login completes (dispatch)
+    const a = this.attempts.connected(conn);
+    if (a && this.state === 'hunting') this.finishHunting(conn, a.mon, conn.peerGlobalId);
   }
 
   handleReset(conn: Connection, error?: MsgrError): void {
@@ -376,15 +322,16 @@ export class MonClient extends EventEmitter implements Dispatcher {
   }
 
   handleRefused(conn: Connection, error: MsgrError, final: boolean): void {
-    const mon = this.attempts.get(conn);
-    if (!mon) return;
+    const a = this.attempts.get(conn);
+    if (!a) return;
     if (final) this.attempts.delete(conn);
+    this.attemptRefused(a.mon, error);
+  }
+
+  /** A mon refused a hunting attempt: an auth refusal before the first session fails connect(). */
+  private attemptRefused(mon: MonAddr, error: MsgrError): void {
     if (error.code !== 'ERR_AUTH_REJECTED' && error.code !== 'ERR_AUTH_BAD_METHOD') return;
-    const err = new MsgrError(error.code, `mon ${mon.name} (${formatAddrVec(mon.addrs)}) refused ${formatEntityName(this.name)}: ${error.message}`, {
-      origin: 'remote',
-      cause: error,
-      ...(error.errno !== undefined ? { errno: error.errno } : {}),
-    });
+    const err = refusedBy(mon, this.name, error);
     this.debug(1, err.message);
     this.emit('auth-error', err);
     if (!this.everConnected) {
@@ -396,6 +343,13 @@ export class MonClient extends EventEmitter implements Dispatcher {
 
   dispatch(msg: Message, conn: Connection): boolean {
     if (this.session?.conn !== conn) {
+      if (this.state === 'hunting' && this.attempts.isLoginReply(conn, msg)) {
+        const out = this.attempts.loginReply(conn, msg);
+        this.debug(10, `msgr1 login: ${out.kind}${out.kind === 'refused' ? ` ${out.error.message}` : ''}`);
+        if (out.kind === 'ready') this.finishHunting(conn, out.mon, out.globalId);
+        else if (out.kind === 'refused') this.attemptRefused(out.mon, out.error);
+        return true;
+      }
       this.debug(10, `discarding stray message type ${msg.type} from ${formatAddrVec(conn.peerAddrs)}`);
       return true;
     }
@@ -419,14 +373,14 @@ export class MonClient extends EventEmitter implements Dispatcher {
         this.subs.got('monmap', BigInt(m.monmap.epoch));
         this.emit('monmap', m.monmap);
         for (const w of this.connectWaiters.splice(0)) w.resolve();
-        this.flushPending();
+        this.requests.flush();
         return;
       }
       case 'command-ack':
-        this.pending.resolve(`c${m.tid}`, { r: m.r, rs: m.rs, data: m.data } satisfies MonCommandResult);
+        this.requests.commandAck(m.tid, { r: m.r, rs: m.rs, data: m.data });
         return;
       case 'version':
-        this.pending.resolve(`v${m.handle}`, { version: m.version, oldestVersion: m.oldestVersion } satisfies MonVersion);
+        this.requests.versionReply(m.handle, { version: m.version, oldestVersion: m.oldestVersion });
         return;
       case 'config':
         this.emit('config', m.config);
@@ -438,24 +392,18 @@ export class MonClient extends EventEmitter implements Dispatcher {
       case 'mgrmap':
         this.emit('mgrmap', m.map);
         return;
-      case 'auth-reply':
-        this.renewalInFlight = false;
-        return this.renewalReply(m.reply);
+      case 'auth-reply': {
+        const out = this.renewal.reply(m.reply);
+        if (out.kind === 'error') {
+          this.emit('auth-error', out.error);
+          return;
+        }
+        this.stats.renewals++;
+        this.emit('tickets-renewed', out.services);
+        return;
+      }
       case 'other':
         this.debug(10, `ignoring message type ${m.type}`);
-    }
-  }
-
-  private renewalReply(r: MAuthReply): void {
-    const cephx = this.auth.cephx;
-    try {
-      if (r.result < 0 || !cephx) throw new MsgrError('ERR_AUTH_REJECTED', `ticket renewal refused (${r.result})`, { origin: 'remote', errno: r.result });
-      const services = cephx.handleRenewalReply(r.resultBl);
-      this.stats.renewals++;
-      this.emit('tickets-renewed', services);
-    } catch (e) {
-      if (!isMsgrError(e)) throw e;
-      this.emit('auth-error', e);
     }
   }
 }

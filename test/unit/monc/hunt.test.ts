@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AddrType, makeAddr } from '../../../src/encoding/types/entity-addr.ts';
 import type { MonAddr } from '../../../src/config/mon-host.ts';
-import { HuntPlan, v2Addrs } from '../../../src/monc/hunt.ts';
+import { HuntPlan, dialAddrs, v2Addrs } from '../../../src/monc/hunt.ts';
 import { Subscriptions } from '../../../src/monc/subs.ts';
 
 const v2 = (port: number) => makeAddr(AddrType.MSGR2, '127.0.0.1', port, 0);
@@ -30,13 +30,15 @@ test('every mon is tried once before any is tried again (Ceph _add_conns "tried"
   }
 });
 
-test('parallel picks, lowest priority only, msgr2 addresses only', () => {
+test('parallel picks, lowest priority only; v1-only mons are dialled too, mons without v2/v1 addresses are not', () => {
   const p = new HuntPlan({ ...T, parallel: 3 }, lcg(7));
-  const mons = [mon('a', { priority: 1 }), mon('b'), mon('c'), mon('old', { addrs: [v1(6789)] })];
-  assert.deepEqual(p.nextBatch(mons).map((m) => m.name).sort(), ['b', 'c']);
-  assert.deepEqual(p.nextBatch(mons).map((m) => m.name), ['a'], 'then the next priority');
-  assert.deepEqual(p.nextBatch([mon('old', { addrs: [v1(6789)] })]), []);
+  const mons = [mon('a', { priority: 1 }), mon('b'), mon('c', { priority: 1 }), mon('old', { addrs: [v1(6789)] })];
+  assert.deepEqual(p.nextBatch(mons).map((m) => m.name).sort(), ['b', 'old']);
+  assert.deepEqual(p.nextBatch(mons).map((m) => m.name).sort(), ['a', 'c'], 'then the next priority');
+  assert.deepEqual(p.nextBatch([mon('cidr', { addrs: [{ ...v1(6789), type: AddrType.CIDR }] })]), []);
   assert.deepEqual(v2Addrs(mon('x')), [v2(3300)]);
+  assert.deepEqual(dialAddrs(mon('x')), [v2(3300), v1(6789)], 'the messenger picks v2 when there is one');
+  assert.deepEqual(dialAddrs(mon('old', { addrs: [v1(6789)] })), [v1(6789)]);
 });
 
 test('weights bias the order', () => {

@@ -192,8 +192,8 @@ test('timeouts and aborts on every wait; bounded pending requests; close rejects
   await rejectsWith(mc.command({ prefix: 'late' }), 'ERR_STOPPED');
 });
 
-test('mons without a msgr2 address are not dialled; none at all is ERR_NO_MON', async () => {
-  const mc = client({ mons: [{ name: 'old-legacy', addrs: [makeAddr(AddrType.LEGACY, '127.0.0.1', 6789, 0)] }] });
-  await rejectsWith(mc.connect({ timeoutMs: 2000 }), 'ERR_NO_MON', /no mon has a msgr2 address/);
+test('mons without a v2 or v1 address are not dialled; none at all is ERR_NO_MON', async () => {
+  const mc = client({ mons: [{ name: 'cidr', addrs: [makeAddr(AddrType.CIDR, '127.0.0.1', 6789, 0)] }] });
+  await rejectsWith(mc.connect({ timeoutMs: 2000 }), 'ERR_NO_MON', /no mon has a v2 or v1 address/);
   assert.throws(() => client({ mons: [] }), (e: unknown) => isMsgrError(e) && e.code === 'ERR_CONFIG');
 });
