@@ -18,6 +18,7 @@ import type { Conn } from '../../src/core/conn.ts';
 import type { ConnId } from '../../src/core/events.ts';
 import type { Breakpoint, InterceptAction, Interceptor } from '../../src/core/interceptor.ts';
 import type { MsgrConfig } from '../../src/core/config.ts';
+import type { LogSink } from '../../src/core/log.ts';
 import type { Policy } from '../../src/core/session/policy.ts';
 import { compareAddr, pickAddr, AddrType, type EntityAddr } from '../../src/encoding/types/entity-addr.ts';
 import { Message } from '../../src/messages/message.ts';
@@ -165,6 +166,8 @@ export class FailoverSuite {
   readonly testGot: string[] = [];
   readonly peerGot: string[] = [];
   private readonly downAt = new Set<Connection>();
+  /** ops dropped because they were sent on a closed connection (never queued) */
+  readonly dropped: string[] = [];
   peerResets = 0;
   peerRemoteResets = 0;
 
@@ -173,13 +176,15 @@ export class FailoverSuite {
   static async create(w: World, o: SuiteOptions): Promise<FailoverSuite> {
     const s = new FailoverSuite(w);
     const config = { ...FAST, ...o.config };
-    s.test = w.messenger({ name: 'osd.2', nonce: o.testNonce ?? 2, interceptor: s.ic, config });
+    const dbg = Number(process.env['FAILOVER_DEBUG'] ?? -1);
+    const log = (who: string): LogSink => ({ level: dbg, write: (_l, line) => console.log(`${w.env().now().toFixed(2)} ${who} ${line}`) });
+    s.test = w.messenger({ name: 'osd.2', nonce: o.testNonce ?? 2, interceptor: s.ic, config, log: log('T') });
     s.ic.msgr = s.test;
     s.test.setDefaultPolicy(o.testPolicy);
     s.test.addDispatcher(s.testDispatcher());
     s.testAddrs = await s.test.bind('v2:127.0.0.1:0');
     await s.test.start();
-    s.peer = w.messenger({ name: 'osd.4', nonce: o.peerNonce ?? 4, config, ...(o.peerRules ? { interceptor: o.peerRules } : {}) });
+    s.peer = w.messenger({ name: 'osd.4', nonce: o.peerNonce ?? 4, config, log: log('P'), ...(o.peerRules ? { interceptor: o.peerRules } : {}) });
     s.peer.setDefaultPolicy(o.peerPolicy);
     s.peer.addDispatcher(s.peerDispatcher());
     s.peerAddrs = await s.peer.bind('v2:127.0.0.1:0');
@@ -274,8 +279,12 @@ export class FailoverSuite {
   // ---------------------------------------------------------------- Test-side operations
 
   private sendTestOp(): void {
-    this.pendingPeerReceive++;
-    this.tTracked!.send(new Message({ type: 2, data: Buffer.from(`t${++this.nextOp.t}`) }));
+    const c = this.tTracked!;
+    const op = `t${++this.nextOp.t}`;
+    // a message sent on a closed connection is dropped at once (Ceph send_message on CLOSED)
+    if (c.isClosed) this.dropped.push(op);
+    else this.pendingPeerReceive++;
+    c.send(new Message({ type: 2, data: Buffer.from(op) }));
   }
   private flushTest(): void {
     while (this.tPendingSend > 0 && this.tTracked) {
@@ -283,13 +292,17 @@ export class FailoverSuite {
       this.sendTestOp();
     }
   }
-  private sendPeerOp(): void {
-    this.pTracked!.send(new Message({ type: 2, data: Buffer.from(`p${++this.nextOp.p}`) }));
+  private sendPeerOp(expect: boolean): void {
+    const c = this.pTracked!;
+    const op = `p${++this.nextOp.p}`;
+    if (c.isClosed) this.dropped.push(op);
+    else if (expect) this.pendingReceive++;
+    c.send(new Message({ type: 2, data: Buffer.from(op) }));
   }
   private flushPeer(): void {
     while (this.pPendingSend > 0 && this.pTracked) {
       this.pPendingSend--;
-      this.sendPeerOp();
+      this.sendPeerOp(true);
     }
   }
 
@@ -304,6 +317,11 @@ export class FailoverSuite {
   sendPeer(): void {
     if (this.tTracked) this.sendTestOp();
     else this.tPendingSend++;
+  }
+  /** Queue a Test op on a given connection (e.g. an accepted one still in its handshake). */
+  sendOn(id: ConnId): void {
+    this.pendingPeerReceive++;
+    this.test.handle(id).send(new Message({ type: 2, data: Buffer.from(`t${++this.nextOp.t}`) }));
   }
   keepalivePeer(): void {
     this.tTracked!.sendKeepalive();
@@ -329,9 +347,8 @@ export class FailoverSuite {
     return c;
   }
   peerSendMe(expect = true): void {
-    if (expect) this.pendingReceive++;
-    if (this.pTracked) this.sendPeerOp();
-    else this.pPendingSend++;
+    if (this.pTracked) this.sendPeerOp(expect);
+    else if (expect) this.pPendingSend++;
   }
   peerKeepaliveMe(): void {
     this.pTracked!.sendKeepalive();
@@ -361,7 +378,7 @@ export class FailoverSuite {
         if (r.state === 'replaced') replaced++;
       } else if (r.conn.proto.isReady) {
         if (this.tTracked?.id !== r.conn.id) this.err(`connected ${r} is not the tracked connection ${this.tTracked}`);
-        if (this.tPendingSend === 0 && this.pendingPeerReceive === 0 && this.pendingReceive === 0) r.established = true;
+        if (this.tPendingSend === 0 && this.pPendingSend === 0 && this.pendingPeerReceive === 0 && this.pendingReceive === 0) r.established = true;
         else pendingEstablish++;
       } else pendingConns++;
     }
@@ -370,9 +387,9 @@ export class FailoverSuite {
       if (n > numConns) return `FAIL: ${n} connections, more than ${numConns}`;
       if (n < numConns || pendingConns > 0) return `connections ${n}/${numConns}, ${pendingConns} pending`;
     }
-    const pend = this.tPendingSend || this.pendingPeerReceive || this.pendingReceive;
+    const pend = this.tPendingSend || this.pPendingSend || this.pendingPeerReceive || this.pendingReceive;
     if (waitReceived && pend && (pendingConns || pendingEstablish)) {
-      return `ops pending send=${this.tPendingSend} peer=${this.pendingPeerReceive} test=${this.pendingReceive}`;
+      return `ops pending send=${this.tPendingSend}/${this.pPendingSend} peer=${this.pendingPeerReceive} test=${this.pendingReceive}`;
     }
     if (numReplaced > 0) {
       if (replaced > numReplaced) return `FAIL: ${replaced} replaced, more than ${numReplaced}`;
