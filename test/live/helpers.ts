@@ -32,6 +32,8 @@ export interface Mon {
   conf: string;
   monHost: string;
   v2Addr: string;
+  /** '' when the mon binds no msgr1 address */
+  v1Addr: string;
   keyring: string;
   fsid: string;
   pid: number;
@@ -86,12 +88,15 @@ function run(cmd: string, args: string[], timeoutMs = 60000): Promise<{ code: nu
   });
 }
 
-/** Start (or restart, keeping its data and ports) the mon of `dir`. */
-export async function monUp(dir: string, auth: 'none' | 'cephx'): Promise<Mon> {
+/**
+ * Start (or restart, keeping its data and ports) the mon of `dir`. `v2Port: '0'` makes a v1-only
+ * mon (no msgr2 address at all).
+ */
+export async function monUp(dir: string, auth: 'none' | 'cephx', opts: { v2Port?: 'auto' | '0' } = {}): Promise<Mon> {
   requireCeph();
   hookExit();
   running.add(dir);
-  const r = await run(join(SHARED_CEPH, 'mon-up.sh'), [dir, '--auth', auth, '--v2-port', 'auto', '--v1-port', 'auto', '--debug-ms', '20']);
+  const r = await run(join(SHARED_CEPH, 'mon-up.sh'), [dir, '--auth', auth, '--v2-port', opts.v2Port ?? 'auto', '--v1-port', 'auto', '--debug-ms', '20']);
   if (r.code !== 0) throw new Error(`mon-up.sh ${dir} failed (${r.code}):\n${r.err}`);
   const kv = new Map(r.out.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
   const get = (k: string): string => {
@@ -104,6 +109,7 @@ export async function monUp(dir: string, auth: 'none' | 'cephx'): Promise<Mon> {
     conf: get('CONF'),
     monHost: get('MON_HOST'),
     v2Addr: get('V2_ADDR'),
+    v1Addr: get('V1_ADDR'),
     keyring: get('KEYRING'),
     fsid: get('FSID'),
     pid: Number(get('PID')),
