@@ -14,8 +14,10 @@ import { SeededRandom } from './random.ts';
 export class FaultInjector {
   readonly seed: number;
   private readonly r: SeededRandom;
-  private readonly delayTypes: Set<string>;
-  private readonly delayMsgTypes: Set<number>;
+  /** the parsed ms_inject_delay_type / _msg_type, re-parsed when the option strings change */
+  private delayTypes = new Set<string>();
+  private delayMsgTypes = new Set<number>();
+  private parsedFrom: [string, string] | undefined;
   /** counters */
   socketFailures = 0;
   internalDelays = 0;
@@ -27,9 +29,18 @@ export class FaultInjector {
   ) {
     this.seed = seed >>> 0;
     this.r = new SeededRandom(this.seed);
-    this.delayTypes = new Set(cfg.ms_inject_delay_type.split(/[\s,]+/).filter(Boolean));
+    this.parseDelayOptions();
+  }
+
+  /** (Re)parse the delay options when they changed (they may be set at runtime). */
+  private parseDelayOptions(): void {
+    const t = this.cfg.ms_inject_delay_type;
+    const m = this.cfg.ms_inject_delay_msg_type;
+    if (this.parsedFrom && this.parsedFrom[0] === t && this.parsedFrom[1] === m) return;
+    this.parsedFrom = [t, m];
+    this.delayTypes = new Set(t.split(/[\s,]+/).filter(Boolean));
     this.delayMsgTypes = new Set(
-      cfg.ms_inject_delay_msg_type
+      m
         .split(/[\s,]+/)
         .filter(Boolean)
         .map(Number)
@@ -63,6 +74,7 @@ export class FaultInjector {
 
   /** Delay (ms) before dispatching a message of `msgType` from a peer of `peerType` (0 = none). */
   messageDelayMs(peerType: number, msgType: number): number {
+    this.parseDelayOptions();
     if (!this.delayTypes.size || this.cfg.ms_inject_delay_probability <= 0) return 0;
     if (!this.delayTypes.has(entityTypeName(peerType))) return 0;
     if (this.delayMsgTypes.size && !this.delayMsgTypes.has(msgType)) return 0;

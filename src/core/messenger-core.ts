@@ -94,8 +94,10 @@ export class MessengerCore implements CoreContext {
   readonly localConn: Conn;
   private localSeq = 0n;
   readonly counters = { reaped: 0, discarded: 0, accepted: 0, connects: 0 };
-  /** random fault injection (ms_inject_*), when configured */
-  readonly injector: FaultInjector | undefined;
+  /** the per-connection stats of reaped connections, summed (perf counters outlive the reaper) */
+  readonly retiredStats: Partial<Record<keyof Conn['stats'], number>> = {};
+  /** random fault injection (ms_inject_*), when configured (also switched on by configChanged) */
+  injector: FaultInjector | undefined;
   /** dispatches held back by ms_inject_delay_*, per connection, in order */
   private readonly delayed = new Map<ConnId, Deque<{ at: number; ev: MsgrEvent }>>();
 
@@ -117,6 +119,27 @@ export class MessengerCore implements CoreContext {
       this.injector = new FaultInjector(this.config, this.config.ms_inject_seed || randomU32(this.random) || 1);
       if (this.log.level >= 0) this.log.write(0, `fault injection on: ms_inject_seed=${this.injector.seed}`);
     }
+  }
+
+  /**
+   * A core option was changed at runtime (the shell already stored it in `config`): refresh what
+   * is derived from it. Most options are read where they are used and need nothing here.
+   */
+  configChanged(name: keyof MsgrConfig): void {
+    if (name === 'ms_dispatch_throttle_bytes') this.dispatchThrottle.max = this.config.ms_dispatch_throttle_bytes;
+    if (!name.startsWith('ms_inject_')) return;
+    const reseed = name === 'ms_inject_seed' && this.injector !== undefined;
+    if ((!this.injector || reseed) && FaultInjector.enabled(this.config)) {
+      this.injector = new FaultInjector(this.config, this.config.ms_inject_seed || randomU32(this.random) || 1);
+      if (this.log.level >= 0) this.log.write(0, `fault injection on: ms_inject_seed=${this.injector.seed}`);
+    }
+  }
+
+  /** Every throttle (dispatch + per-policy), for perf counters. */
+  throttleList(): Throttle[] {
+    const out = [this.dispatchThrottle];
+    for (const t of this.policyThrottles.values()) for (const x of [t.messages, t.bytes]) if (x) out.push(x);
+    return out;
   }
 
   /** CoreContext: park time (ms) at a race-prone handshake point (ms_inject_internal_delays). */
@@ -486,6 +509,7 @@ export class MessengerCore implements CoreContext {
       this.all.delete(c.id);
       this.counters.reaped++;
       this.counters.discarded += discarded;
+      for (const k of Object.keys(c.stats) as (keyof Conn['stats'])[]) this.retiredStats[k] = (this.retiredStats[k] ?? 0) + c.stats[k];
       this.events.push({ kind: 'reaped', conn: c.id, discarded });
       n++;
     }

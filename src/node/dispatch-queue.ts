@@ -14,6 +14,8 @@ interface Item {
   msg: Message;
   conn: Connection;
   token: ThrottleToken | undefined;
+  /** performance.now() when it was queued (dispatch latency) */
+  at: number;
 }
 
 export class DispatchQueue {
@@ -29,7 +31,7 @@ export class DispatchQueue {
   }
 
   push(msg: Message, conn: Connection, token: ThrottleToken | undefined): void {
-    this.q.push({ msg, conn, token });
+    this.q.push({ msg, conn, token, at: performance.now() });
     if (!this.busy) this.drain();
   }
 
@@ -66,6 +68,9 @@ export class DispatchQueue {
 
   private complete(it: Item): void {
     this.delivered++;
+    const lat = this.m.shellCounters.dispatchLatency;
+    lat.count++;
+    lat.sumMs += performance.now() - it.at;
     if (it.token) this.m.core.dispatchComplete(it.token);
   }
 
@@ -75,7 +80,9 @@ export class DispatchQueue {
     for (const d of this.m.dispatcherList) {
       if (!d.dispatch) continue;
       try {
+        const t0 = performance.now();
         const r = d.dispatch(it.msg, it.conn);
+        this.m.shellCounters.dispatchMs += performance.now() - t0;
         if (r && typeof (r as Promise<unknown>).then === 'function') return r as Promise<unknown>;
         if (r !== false) return undefined;
       } catch (e) {

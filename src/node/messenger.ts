@@ -30,6 +30,10 @@ import { DispatchQueue } from './dispatch-queue.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import type { Env, Listener, Sock, TimerHandle } from './env.ts';
 import { nodeEnv } from './tcp-env.ts';
+import { ShellCounters, mergeFaultSections, messengerSections } from '../metrics/messenger-perf.ts';
+import { perfDump, perfSchema } from '../metrics/perf-counters.ts';
+import { connByTid, logBytes, messengerOf, publishEvent } from './log-sink.ts';
+import { setMessengerOption, type OptionChange } from './runtime-config.ts';
 
 export interface MessengerOptions {
   /** our entity, e.g. 'osd.3', 'client.admin', 'mon.b' */
@@ -77,6 +81,8 @@ export class Messenger extends EventEmitter {
   /** messages dropped because their connection was closed */
   dropped = 0;
   private readonly drainWaiters = new Map<ConnId, Array<() => void>>();
+  /** @internal events and times the shell counts for perfDump() */
+  readonly shellCounters = new ShellCounters();
 
   static create(opts: MessengerOptions): Messenger {
     return new Messenger(opts);
@@ -101,6 +107,7 @@ export class Messenger extends EventEmitter {
     });
     this.dq = new DispatchQueue(this);
     this.done = new Promise((r) => (this.resolveDone = r));
+    messengerOf.set(this.core, this);
   }
 
   // ------------------------------------------------------------------ identity & policy
@@ -295,6 +302,26 @@ export class Messenger extends EventEmitter {
     return this.done;
   }
 
+  /**
+   * Change an option at runtime, by its Ceph name (`debug_ms`, `ms_inject_socket_failures`,
+   * `ms_connection_idle_timeout`, …; dashes work too). The value is checked against the option
+   * table (ERR_CONFIG naming the option when bad). Says whether the running messenger observes
+   * the change (see src/node/runtime-config.ts for which options do).
+   */
+  setConfig(name: string, value: string | number | boolean): OptionChange {
+    return setMessengerOption(this, name, value);
+  }
+
+  /** Ceph's `perf dump` for this messenger: {"msgr-<logicalName>": {...}, ...}. */
+  perfDump(): Record<string, Record<string, unknown>> {
+    return perfDump(mergeFaultSections(messengerSections(this)));
+  }
+
+  /** Ceph's `perf schema` for this messenger. */
+  perfSchema(): Record<string, Record<string, unknown>> {
+    return perfSchema(mergeFaultSections(messengerSections(this)));
+  }
+
   /** What is still held (tests assert all zero after shutdown). */
   resources(): { sockets: number; listeners: number; timer: boolean; dispatchQueue: number } & ReturnType<MessengerCore['registrySizes']> {
     return {
@@ -325,7 +352,10 @@ export class Messenger extends EventEmitter {
       this.pump();
     };
     sock.onData = (chunk) => {
+      const t0 = performance.now();
+      if (this.core.log.level >= 20) logBytes(this.core.log, connByTid(this.core, tid), 'read', [chunk]);
       this.core.received(tid, chunk, this.env.now());
+      this.shellCounters.recvMs += performance.now() - t0;
       this.pump();
     };
     sock.onDrain = () => {
@@ -385,18 +415,23 @@ export class Messenger extends EventEmitter {
     }
     this.pumping = true;
     const core = this.core;
+    const t0 = performance.now();
     try {
       do {
         this.again = false;
         for (let io = core.pollIo(); io; io = core.pollIo()) this.handleIo(io);
         for (let tx = core.pollTransmit(); tx; tx = core.pollTransmit()) {
           const s = this.socks.get(tx.tid);
+          const tw = performance.now();
+          if (core.log.level >= 20) logBytes(core.log, connByTid(core, tx.tid), 'write', tx.bufs);
           if (s && !s.write(tx.bufs)) core.writable(tx.tid, false, this.env.now());
+          this.shellCounters.sendMs += performance.now() - tw;
         }
         for (let ev = core.pollEvent(); ev; ev = core.pollEvent()) this.handleEvent(ev);
       } while (this.again || core.hasOutput);
     } finally {
       this.pumping = false;
+      this.shellCounters.runningMs += performance.now() - t0;
     }
     this.armTimer();
     if (this.drainWaiters.size) this.wakeDrainWaiters();
@@ -431,6 +466,10 @@ export class Messenger extends EventEmitter {
   }
 
   private handleEvent(ev: MsgrEvent): void {
+    if (ev.kind !== 'dispatch') {
+      this.shellCounters.onEvent(ev);
+      publishEvent(this.core, this.core.getConn(ev.conn), ev);
+    }
     switch (ev.kind) {
       case 'dispatch':
         this.dq.push(ev.msg, this.handle(ev.conn), ev.throttle);

@@ -19,6 +19,7 @@ import type { AuthClientHandler, AuthServerHandler } from '../auth/types.ts';
 import type { Conn, WireProtocol } from '../conn.ts';
 import type { CoreContext, ThrottleToken } from '../context.ts';
 import type { Breakpoint } from '../interceptor.ts';
+import { TRACE } from '../log.ts';
 import { connDeadline, connTick, type TimerPhase } from '../proto-common.ts';
 import { nextBackoff } from '../session/backoff.ts';
 import { tryDecodeBanner, encodeBanner } from './banner.ts';
@@ -125,6 +126,7 @@ export class ProtocolV2 implements WireProtocol {
     return (
       `--2- ${formatAddrVec(this.ctx.myAddrs())} >> ${formatAddrVec(c.peerAddrs)} conn(${c.id} ` +
       `${this.auth.conMode === 2 ? 'secure' : this.auth.conMode === 1 ? 'crc' : 'unknown'} ` +
+      `:${c.role === 'acceptor' ? (c.localAddr?.port ?? -1) : -1} ` +
       `s=${this.state} pgs=${s.peerGlobalSeq} cs=${s.connectSeq} l=${c.policy.lossy ? 1 : 0} ` +
       `rev1=${this.rev1 ? 1 : 0} in_seq=${s.inSeq} out_seq=${s.outSeq}).`
     );
@@ -136,6 +138,7 @@ export class ProtocolV2 implements WireProtocol {
   setState(s: V2State): void {
     if (this.state !== s) {
       this.log(10, () => ` state ${this.state} -> ${s}`);
+      if (TRACE.state) TRACE.state(this.ctx, this.conn, this.state, s);
       this.state = s;
     }
   }
@@ -218,6 +221,7 @@ export class ProtocolV2 implements WireProtocol {
       }
       if (this.txRecord) this.txRecord.push(bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs));
       this.log(5, () => ` >> ${tagName(tag)} len=${payload.length}`);
+      if (TRACE.frame) TRACE.frame(this.ctx, this.conn, 'tx', tag, payload.length);
       this.ctx.markDirty(this.conn);
     };
     const go = (): void => {
@@ -374,6 +378,7 @@ export class ProtocolV2 implements WireProtocol {
     const tag = frame.tag;
     const seg0 = frame.segments[0] ?? EMPTY;
     this.log(5, () => ` << ${tagName(tag)} len=${seg0.length}`);
+    if (TRACE.frame) TRACE.frame(this.ctx, this.conn, 'rx', tag, frame.segments.reduce((n, b) => n + b.length, 0));
     switch (tag) {
       case Tag.MESSAGE:
         return this.handleMessage(frame, now);
@@ -590,6 +595,8 @@ export class ProtocolV2 implements WireProtocol {
           bytes += b.length;
         }
         c.stats.msgsOut++;
+        if (this.ctx.log.level >= 5) this.log(5, () => ` >> MESSAGE seq=${m.seq} type=${m.type} ${m.payloadLength} bytes`);
+        if (TRACE.frame) TRACE.frame(this.ctx, c, 'tx', Tag.MESSAGE, m.payloadLength);
       }
       if (s.ackLeft > 0) {
         s.ackLeft = 0;
