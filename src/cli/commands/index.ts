@@ -5,6 +5,8 @@
 import type { Command } from '../command.ts';
 import { decodeCommand } from './decode.ts';
 import { monCommandCommand } from './mon-command.ts';
+import { perfClientCommand } from './perf-client.ts';
+import { perfServerCommand } from './perf-server.ts';
 import { serveCommand } from './serve.ts';
 import { statusCommand } from './status.ts';
 import { stressCommand } from './stress.ts';
@@ -14,5 +16,7 @@ export const COMMANDS: readonly Command[] = [
   monCommandCommand,
   decodeCommand,
   serveCommand,
+  perfServerCommand,
+  perfClientCommand,
   stressCommand,
 ];
