@@ -4,8 +4,9 @@
  * run the command body, always close. `debug_ms` > 0 logs the messenger to `log_file`, or to
  * stderr when no log file is set.
  */
-import { appendFileSync } from 'node:fs';
+import { startObservability, type Observability } from '../admin/open.ts';
 import type { LogSink } from '../core/log.ts';
+import { NodeLogSink } from '../node/log-sink.ts';
 import { debugLevel, type CephConfig } from '../config/config.ts';
 import { nodeConfigIO } from '../config/load.ts';
 import { monClientFromConfig } from '../monc/from-config.ts';
@@ -16,15 +17,8 @@ import type { CliIO } from './command.ts';
 export function cliLogSink(cfg: CephConfig, io: CliIO): LogSink | undefined {
   const level = debugLevel(cfg.get('debug_ms'));
   if (level <= 0) return undefined;
-  const file = cfg.get('log_file');
-  return {
-    level,
-    write(l, line) {
-      const text = `${new Date().toISOString()} ${String(l).padStart(2)} ${line}\n`;
-      if (file) appendFileSync(file, text);
-      else io.err(text);
-    },
-  };
+  // Ceph-style lines (src/node/log-sink.ts) to log_file, else stderr
+  return new NodeLogSink({ level, file: cfg.get('log_file'), stderr: (t) => io.err(t) });
 }
 
 /**
@@ -41,10 +35,15 @@ export async function withMonClient<T>(cfg: CephConfig, io: CliIO, fn: (mc: MonC
   const log = cliLogSink(cfg, io);
   const readFile = (p: string): string | undefined => (io.configIO ?? nodeConfigIO).readFile(p);
   const mc = await monClientFromConfig(cfg, { readFile, ...(log ? { log } : {}) });
+  let obs: Observability | undefined;
   try {
+    // --admin-socket PATH / --metrics-port N
+    obs = await startObservability([mc.messenger], cfg);
     await mc.connect(io.signal ? { signal: io.signal } : {});
     return await fn(mc);
   } finally {
+    await obs?.close();
     await mc.close();
+    if (log instanceof NodeLogSink) log.close();
   }
 }

@@ -90,7 +90,8 @@ export const OPTIONS = {
     patternDesc: 'LEVEL or LEVEL/GATHER with levels 0..30',
   }),
   log_file: opt('str', '', 'log file path (empty: no log file)'),
-  admin_socket: opt('str', '', 'admin socket path (empty: none)'),
+  admin_socket: opt('str', '', 'admin socket path (empty: none); $cluster, $name, $pid, $run_dir… expanded'),
+  metrics_port: opt('uint', 0, 'serve Prometheus metrics on http://127.0.0.1:PORT/metrics (0: off)', { cephMsgr: true, max: 65535 }),
 
   // ---- addresses ----
   public_addr: opt('addr', '', 'public address to bind (daemons)'),
