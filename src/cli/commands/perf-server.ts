@@ -6,6 +6,7 @@
 import type { CliIO, Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { COMMON_USAGE, parseCommon } from '../options.ts';
+import { startObservability } from '../../admin/open.ts';
 import { toMsgrConfig } from '../../config/config.ts';
 import { startPerfServer, type PerfMode } from '../../perf/perf.ts';
 import { formatAddrVec } from '../../encoding/types/entity-addr.ts';
@@ -50,6 +51,7 @@ export const perfServerCommand: Command = {
     const { mode, protocol } = perfArgs(args, o);
     const think = Number(o.flags.get('--think-us') ?? 0);
     const s = await startPerfServer({ bind, mode, protocol, thinkUs: think, config: toMsgrConfig(o.config) });
+    const obs = await startObservability([s.messenger], o.config); // --admin-socket PATH, --metrics-port N
     io.err(`perf-server listening on ${formatAddrVec(s.addrs)} (${mode}, msgr${protocol}, think ${think} us)\n`);
     io.out(JSON.stringify({ addrs: formatAddrVec(s.addrs) }) + '\n');
     const dur = o.flags.get('--duration');
@@ -57,6 +59,7 @@ export const perfServerCommand: Command = {
       if (typeof dur === 'string') setTimeout(resolve, Number(dur) * 1000);
       io.signal?.addEventListener('abort', () => resolve());
     });
+    await obs.close();
     await s.messenger.shutdown();
     io.err(`perf-server: ${s.ops()} ops answered\n`);
     return 0;

@@ -170,3 +170,20 @@ test('a live socket is not stolen; a stale socket file is replaced', async () =>
   await b.close();
   await assert.rejects(new AdminSocket().listen(join(tmp, 'x'.repeat(120))), /too long/);
 });
+
+test('a CLI command that runs a messenger opens --admin-socket (perf-server) and removes it when done', async () => {
+  const { main } = await import('../../../src/cli/main.ts');
+  const p = join(tmp, 'perf-server.asok');
+  let out = '';
+  const run = main(['perf-server', '--bind', 'v2:127.0.0.1:0', '--duration', '1.5', '--admin-socket', p], {
+    out: (t) => void (out += t),
+    err: () => undefined,
+    env: { CEPH_CONF: '/dev/null' },
+  });
+  for (let i = 0; i < 100 && !existsSync(p); i++) await sleep(20);
+  const perf = JSON.parse(await ask(p, { prefix: 'perf dump' })) as Record<string, unknown>;
+  assert.ok(Object.keys(perf).some((k) => k.startsWith('msgr-')));
+  assert.equal(await run, 0);
+  assert.match(out, /"addrs"/);
+  assert.equal(existsSync(p), false);
+});
