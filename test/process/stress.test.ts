@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/main.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/ceph-msgr', import.meta.url));
 const SMALL = ['--messengers', '3', '--connections', '4', '--messages', '600', '--max-payload', '65536', '--drain-timeout', '60'];
@@ -76,15 +77,17 @@ test('stress: --duration runs for a time', { timeout: 60_000 }, async () => {
   assert.ok(Number(r.json.sent) > 50);
 });
 
-test('stress: usage errors exit 2', async () => {
+test('stress: usage errors exit 2 (in-process)', async () => {
   for (const bad of [
     ['--protocol', '1', '--ms-mode', 'secure'],
     ['--policy', 'nope'],
     ['--messages', '10', '--duration', '5'],
     ['--ms-mode', 'secure', '--auth', 'none'],
+    ['--mix', '50,60,10'],
   ]) {
-    const r = await stress(bad);
-    assert.equal(r.code, 2, `${bad.join(' ')}: ${r.stderr}`);
-    assert.match(r.stderr, /^ceph-msgr stress: /);
+    let err = '';
+    const code = await main(['stress', ...bad], { out: () => {}, err: (t) => void (err += t), env: { CEPH_CONF: '/dev/null' } });
+    assert.equal(code, 2, `${bad.join(' ')}: ${err}`);
+    assert.match(err, /^ceph-msgr stress: /);
   }
 });
