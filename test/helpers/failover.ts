@@ -176,8 +176,7 @@ export class FailoverSuite {
   static async create(w: World, o: SuiteOptions): Promise<FailoverSuite> {
     const s = new FailoverSuite(w);
     const config = { ...FAST, ...o.config };
-    const dbg = Number(process.env['FAILOVER_DEBUG'] ?? -1);
-    const log = (who: string): LogSink => ({ level: dbg, write: (_l, line) => console.log(`${w.env().now().toFixed(2)} ${who} ${line}`) });
+    const log = (who: string): LogSink => debugLog(w, who);
     s.test = w.messenger({ name: 'osd.2', nonce: o.testNonce ?? 2, interceptor: s.ic, config, log: log('T') });
     s.ic.msgr = s.test;
     s.test.setDefaultPolicy(o.testPolicy);
@@ -451,6 +450,12 @@ export class FailoverSuite {
     assert.deepEqual(this.ic.rules.unfired(), [], 'I5: breakpoints never reached');
     await shutdownClean(this.w);
   }
+}
+
+/** A log sink printing at level FAILOVER_DEBUG (env; off by default), stamped with the world's time. */
+export function debugLog(w: World, who: string): LogSink {
+  const level = Number(process.env['FAILOVER_DEBUG'] ?? -1);
+  return { level, write: (_l, line) => console.log(`${w.env().now().toFixed(2)} ${who} ${line}`) };
 }
 
 /** I4: shut every messenger of the world down; nothing may be left. */
