@@ -38,6 +38,8 @@ export function sigEquals(a: Buffer, b: Buffer): boolean {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** the "operation" a STALL at a read breakpoint completes: the bytes were already consumed */
+const STALLED_READ = (): void => {};
 const MSG_ALIGN = [8, 8, 8, 4096] as const;
 
 /** Auth material of the current socket. */
@@ -228,7 +230,9 @@ export class ProtocolV2 implements WireProtocol {
       doWrite();
       if (next) next();
     };
-    if (this.intercept(`${tagName(tag)}:w`, go, go)) go();
+    // STALL: the frame is written, then the socket dies and the protocol freezes before its
+    // continuation (crimson's stale connection: it did its step, it never gets further)
+    if (this.intercept(`${tagName(tag)}:w`, go, doWrite)) go();
   }
 
   // ------------------------------------------------------------------ transport events
@@ -330,8 +334,9 @@ export class ProtocolV2 implements WireProtocol {
         if (!b) return;
         if (this.rxRecord) this.rxRecord.push(b.raw);
         const handle = (): void => this.handleBanner(b.supported, b.required, now);
-        if (!this.intercept('BANNER_READ', handle)) return;
-        if (!this.intercept('BANNER_PAYLOAD_READ', handle, handle)) return;
+        // STALL on a read: the bytes were read; the frozen protocol never handles them
+        if (!this.intercept('BANNER_READ', handle, STALLED_READ)) return;
+        if (!this.intercept('BANNER_PAYLOAD_READ', handle, STALLED_READ)) return;
         handle();
         continue;
       }
@@ -345,7 +350,7 @@ export class ProtocolV2 implements WireProtocol {
       if (!frame) return;
       if (this.rxRecord && frame.raw) this.rxRecord.push(frame.raw);
       const handle = (): void => this.handleFrame(frame, now);
-      if (!this.intercept(`${tagName(frame.tag)}:r`, handle, handle)) return;
+      if (!this.intercept(`${tagName(frame.tag)}:r`, handle, STALLED_READ)) return;
       handle();
     }
   }
