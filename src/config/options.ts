@@ -127,6 +127,7 @@ export const OPTIONS = {
   ms_send_queue_max_messages: core('ms_send_queue_max_messages', 'uint', 'queued messages per connection above which send() throws', { cephMsgr: true }),
   ms_write_batch_bytes: core('ms_write_batch_bytes', 'size', 'bytes written to one socket per turn', { cephMsgr: true }),
   ms_inject_socket_failures: core('ms_inject_socket_failures', 'uint', 'inject a socket failure every ~N operations (testing)'),
+  ms_inject_network_congestion: core('ms_inject_network_congestion', 'uint', 'N-1 of N socket writes would block (testing)'),
   ms_inject_seed: core('ms_inject_seed', 'uint', 'seed of the random fault injection (0 = pick one and log it)', { cephMsgr: true }),
   ms_inject_internal_delays: core('ms_inject_internal_delays', 'float', 'inject delays in the handshake (s, testing)', { min: 0 }),
   ms_inject_delay_type: core('ms_inject_delay_type', 'str', 'peer types whose messages get delayed (testing)'),

@@ -51,6 +51,8 @@ export interface MsgrConfig {
   /** (ceph-msgr) bytes written to a socket per turn before yielding to others */
   ms_write_batch_bytes: number;
   ms_inject_socket_failures: number;
+  /** N-1 of N socket writes would block (Ceph's test option; applied by the shell) */
+  ms_inject_network_congestion: number;
   /** (ceph-msgr) seed of the random fault injection (0 = pick one; it is logged) */
   ms_inject_seed: number;
   ms_inject_internal_delays: number;
@@ -90,6 +92,7 @@ export const DEFAULT_CONFIG: Readonly<MsgrConfig> = Object.freeze({
   ms_send_queue_max_messages: 1 << 20,
   ms_write_batch_bytes: 4 << 20,
   ms_inject_socket_failures: 0,
+  ms_inject_network_congestion: 0,
   ms_inject_seed: 0,
   ms_inject_internal_delays: 0,
   ms_inject_delay_type: '',

@@ -463,7 +463,12 @@ export class MessengerCore implements CoreContext {
     return this.io.size > 0 || this.events.size > 0;
   }
 
-  pollTransmit(): Transmit | undefined {
+  /**
+   * The next batch of bytes to write. `room(tid)`, if given, is how much the transport can take
+   * before its high-water mark: a batch never holds more messages than fit (one message may
+   * overshoot; control frames always go), so a socket holds at most high-water + one message.
+   */
+  pollTransmit(room?: (tid: TransportId) => number): Transmit | undefined {
     for (const c of this.dirty) {
       const tid = c.tid;
       if (tid === undefined || c.dead) {
@@ -471,7 +476,8 @@ export class MessengerCore implements CoreContext {
         continue;
       }
       if (!c.writable) continue;
-      const bufs = c.proto.takeTransmit(this.now, this.config.ms_write_batch_bytes);
+      const batch = this.config.ms_write_batch_bytes;
+      const bufs = c.proto.takeTransmit(this.now, room ? Math.min(batch, Math.max(0, room(tid))) : batch);
       if (!c.proto.wantsWrite()) this.dirty.delete(c);
       if (bufs && c.tid === tid) {
         if (this.injector?.socketFailure()) {

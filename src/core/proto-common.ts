@@ -55,6 +55,8 @@ export class ReadThrottle {
   held: ThrottleToken | undefined;
   /** waiting for units (socket paused) */
   waiting = false;
+  /** when the last wait ended (timers count the peer's silence from here, not from the pause) */
+  resumedAt = 0;
   private wake: (() => void) | undefined;
 
   constructor(
@@ -87,9 +89,7 @@ export class ReadThrottle {
       this.wake = undefined;
       this.waiting = false;
       // the pause was ours: the peer's silence is counted from now
-      const c = this.conn;
-      c.lastRead = Math.max(c.lastRead, this.ctx.now);
-      c.lastActive = Math.max(c.lastActive, this.ctx.now);
+      this.resumedAt = this.ctx.now;
       onWake();
     };
     this.wake = wake;
@@ -126,6 +126,8 @@ export interface TimerState {
   lastKeepaliveSent: number;
   /** our own read throttle holds reads back (the silence is ours, not the peer's) */
   readonly readsPaused?: boolean;
+  /** when our throttle last let reads go on (0 = never paused) */
+  readonly readsResumedAt?: number;
 }
 
 /**
@@ -140,11 +142,15 @@ export interface TimerState {
 export function readyDeadlines(c: Conn, cfg: MsgrConfig, t: TimerState): { idle: number; keepalive: number; silent: number } {
   const paused = t.readsPaused === true;
   const waiting = !c.policy.lossy && c.session.sent.size > 0;
+  const resumed = t.readsResumedAt ?? 0;
+  // what the peer is judged by: bytes read, not counting the time our throttle kept us deaf
+  const heard = Math.max(c.lastRead, resumed);
   const idle = cfg.ms_connection_idle_timeout * 1000;
   return {
-    idle: idle > 0 && !paused ? (waiting ? c.lastRead : c.lastActive) + idle : Infinity,
+    idle: idle > 0 && !paused ? (waiting ? heard : Math.max(c.lastActive, resumed)) + idle : Infinity,
+    // (true reads only: a connection kept deaf by its throttle asks for a sign of life every interval)
     keepalive: cfg.ms_keepalive_interval > 0 ? Math.max(t.lastKeepaliveSent, c.lastRead) + cfg.ms_keepalive_interval * 1000 : Infinity,
-    silent: cfg.ms_keepalive_timeout > 0 && !paused ? c.lastRead + cfg.ms_keepalive_timeout * 1000 : Infinity,
+    silent: cfg.ms_keepalive_timeout > 0 && !paused ? heard + cfg.ms_keepalive_timeout * 1000 : Infinity,
   };
 }
 

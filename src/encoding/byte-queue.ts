@@ -112,9 +112,12 @@ export class ByteQueue {
       const avail = c.length - this.headOff;
       if (n < avail) {
         this.headOff += n;
-        return;
+        break;
       }
       n -= avail;
+      // release a consumed chunk at once (a stream that never drains exactly at a chunk
+      // boundary kept every chunk it ever received: 250 MB for 400 MB of 6.8 MB messages)
+      this.chunks[this.head] = EMPTY;
       this.head++;
       this.headOff = 0;
     }

@@ -16,6 +16,14 @@ export interface TimerHandle {
 export interface Sock {
   /** write a gather list; returns false when the socket's buffer is above its high-water mark */
   write(bufs: Buffer[]): boolean;
+  /**
+   * Bytes that may still be written before the high-water mark (≤ 0 when above it). The
+   * messenger sizes each write batch by it, so a socket never holds more than its high-water
+   * mark plus one message.
+   */
+  writeRoom?(): number;
+  /** bytes accepted by write() and not yet handed to the OS (or the simulated link) */
+  buffered?(): number;
   pause(): void;
   resume(): void;
   /** close now (no further callbacks) */

@@ -26,6 +26,7 @@ import { randomU32 } from '../core/random.ts';
 import { PolicySet, type Policy } from '../core/session/policy.ts';
 import { bindAddrs } from './bind.ts';
 import { Connection } from './connection.ts';
+import { CongestedSock } from './congestion.ts';
 import { DispatchQueue } from './dispatch-queue.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import type { Env, Listener, Sock, TimerHandle } from './env.ts';
@@ -322,6 +323,11 @@ export class Messenger extends EventEmitter {
     return perfSchema(mergeFaultSections(messengerSections(this)));
   }
 
+  /** @internal per open transport: bytes written to the socket and not yet handed to the OS */
+  transportBacklog(): number[] {
+    return [...this.socks.values()].map((s) => s.buffered?.() ?? 0);
+  }
+
   /** What is still held (tests assert all zero after shutdown). */
   resources(): { sockets: number; listeners: number; timer: boolean; dispatchQueue: number } & ReturnType<MessengerCore['registrySizes']> {
     return {
@@ -345,7 +351,12 @@ export class Messenger extends EventEmitter {
     this.pump();
   }
 
-  private wire(tid: TransportId, sock: Sock): void {
+  private wire(tid: TransportId, raw: Sock): void {
+    // ms_inject_network_congestion: N-1 of N writes would block (test knob, src/node/congestion.ts)
+    const cfg = this.core.config;
+    const sock = cfg.ms_inject_network_congestion > 0
+      ? new CongestedSock(raw, () => cfg.ms_inject_network_congestion, this.env, (cfg.ms_inject_seed || randomU32(this.env.random)) ^ tid)
+      : raw;
     this.socks.set(tid, sock);
     sock.onConnect = (local) => {
       this.core.connected(tid, local, this.env.now());
@@ -393,6 +404,9 @@ export class Messenger extends EventEmitter {
     }
   }
 
+  /** How many bytes a transport takes before its high-water mark (sizes write batches). */
+  private readonly room = (tid: TransportId): number => this.socks.get(tid)?.writeRoom?.() ?? Infinity;
+
   /** Run soon (coalesces sends made in one turn into one write). */
   schedulePump(): void {
     if (this.pumping) {
@@ -420,7 +434,7 @@ export class Messenger extends EventEmitter {
       do {
         this.again = false;
         for (let io = core.pollIo(); io; io = core.pollIo()) this.handleIo(io);
-        for (let tx = core.pollTransmit(); tx; tx = core.pollTransmit()) {
+        for (let tx = core.pollTransmit(this.room); tx; tx = core.pollTransmit(this.room)) {
           const s = this.socks.get(tx.tid);
           const tw = performance.now();
           if (core.log.level >= 20) logBytes(core.log, connByTid(core, tx.tid), 'write', tx.bufs);

@@ -77,6 +77,12 @@ class TcpSock implements Sock {
     s.uncork();
     return s.writableLength < SOCKET_HIGH_WATER;
   }
+  writeRoom(): number {
+    return SOCKET_HIGH_WATER - this.s.writableLength;
+  }
+  buffered(): number {
+    return this.s.writableLength;
+  }
   pause(): void {
     this.s.pause();
   }

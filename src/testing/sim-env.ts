@@ -81,6 +81,9 @@ class SimSock implements Sock {
   writeRoom(): number {
     return this.net.highWater - this.inFlight;
   }
+  buffered(): number {
+    return this.inFlight;
+  }
 
   deliver(p: Buffer): void {
     if (this.closed) return;

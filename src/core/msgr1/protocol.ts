@@ -332,6 +332,9 @@ export class ProtocolV1 implements WireProtocol, ProtoHost {
   get readsPaused(): boolean {
     return this.throttle.waiting;
   }
+  get readsResumedAt(): number {
+    return this.throttle.resumedAt;
+  }
 
   private phase(): TimerPhase {
     if (this.blocked) return 'none';

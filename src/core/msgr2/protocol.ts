@@ -454,8 +454,7 @@ export class ProtocolV2 implements WireProtocol {
       if (this.state !== 'READY') return;
       // the pause was ours: the peer's silence is counted from now
       const t = Math.max(now, this.ctx.now);
-      this.conn.lastRead = Math.max(this.conn.lastRead, t);
-      this.conn.lastActive = Math.max(this.conn.lastActive, t);
+      this.readsResumedAt = t;
       this.ctx.resumeTransport(this.conn);
       this.process(t);
     };
@@ -673,6 +672,8 @@ export class ProtocolV2 implements WireProtocol {
   get readsPaused(): boolean {
     return this.throttleWaiting;
   }
+  /** when our throttle last let reads go on (the peer's silence counts from here) */
+  readsResumedAt = 0;
 
   nextDeadline(): number | undefined {
     if (this.blocked) return this.blockedUntil || undefined;
