@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs every test: typecheck, the core-purity lint, then node:test over test/**/*.test.ts (through tsx).
 // Usage: node scripts/run-tests.mjs [--no-typecheck] [--filter SUBSTRING ...]
-// The run ends with Node's test summary (tests / pass / fail).
+// The run ends with Node's test summary (tests / pass / fail). A test over 300 s fails; a file
+// whose tests are done exits even if a handle leaked (leaks are asserted by the tests themselves).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -48,7 +49,7 @@ if (!files.length) {
 }
 const r = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files],
+  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', '--test-timeout=300000', '--test-force-exit', ...files],
   { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
 );
 process.exit(r.status ?? 1);
