@@ -23,7 +23,7 @@ cmd=("$root/bin/ceph-msgr" stress
   --ms-inject-socket-failures "${RATE:-500}" --seed "$seed" "$@")
 echo "soak: ${cmd[*]}" | tee "$log" >&2
 set +e
-"${cmd[@]}" 2> >(tr '\r' '\n' | tee -a "$log" >&2) > "$log.json"
+"${cmd[@]}" 2> >(tee -a "$log" >&2) > "$log.json"
 status=$?
 set -e
 sleep 1 # let the stderr pipe flush
