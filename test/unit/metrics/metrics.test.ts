@@ -98,7 +98,9 @@ test('faults are counted by code; ms_inject_socket_failures switched on at runti
   const ch = p.client.setConfig('ms-inject-socket-failures', 5);
   assert.equal(ch.observed, 'live');
   assert.ok(p.client.core.injector, 'the injector was built on the change');
-  await p.exchange(200); // lossless: every message arrives despite the failures
+  const now = (): Record<string, number> => p.client.perfDump()['msgr-client'] as Record<string, number>;
+  // small rounds until a fault hit a READY session (lossless: every message arrives anyway)
+  for (let i = 0; i < 300 && !(now().msgr_faults! > 0 && now().msgr_reconnects! > 0); i++) await p.exchange(4);
   p.client.setConfig('ms_inject_socket_failures', 0);
   const d = p.client.perfDump();
   const m = d['msgr-client'] as Record<string, number>;
