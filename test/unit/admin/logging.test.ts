@@ -61,39 +61,42 @@ test('debug_ms levels, changed live: 1 events, 5 frames, 10 states, 20 hexdump; 
   try {
     const sink = new NodeLogSink({ level: 1, file });
     const p = await pair(sink);
-    await p.exchange(3);
-    const lines = (): string[] => readFileSync(file, 'utf8').split('\n').filter(Boolean);
-    const at = (lvl: number, from = 0): string[] => lines().slice(from).filter((l) => l.includes(` ${String(lvl).padStart(2)} ms `));
-    assert.ok(at(1).some((l) => /--2- \[any:127\.0\.0\.1:0\/\d+\] >> \[v2:127\.0\.0\.1:\d+\/\d+\] conn\(1 crc :-1 s=READY pgs=\d+ cs=0 l=1 rev1=1 .*\)\. ready entity=osd\.0/.test(l)));
-    assert.equal(at(5).length + at(10).length + at(20).length, 0, 'nothing above debug_ms 1');
-    let mark = lines().length;
-    assert.equal(p.client.setConfig('debug_ms', '5/5').observed, 'live');
-    await p.exchange(2);
-    assert.ok(at(5, mark).some((l) => / >> MESSAGE seq=\d+ type=2 16 bytes$/.test(l)), 'sent messages at 5');
-    assert.ok(at(5, mark).some((l) => / << MESSAGE len=41$/.test(l)), 'received frames at 5');
-    assert.equal(at(10, mark).length, 0);
-    mark = lines().length;
-    p.client.setConfig('debug_ms', 20);
-    p.conn.markDown();
-    const c2 = p.client.connectTo([...p.server.myAddrs], 'osd');
-    c2.send(new Message({ type: 2 }));
-    for (let i = 0; i < 100 && !at(1, mark).some((l) => l.includes('ready entity')); i++) await new Promise((r) => setTimeout(r, 10));
-    assert.ok(at(10, mark).some((l) => / state START_CONNECT -> BANNER_CONNECTING$/.test(l)), 'state transitions at 10');
-    assert.ok(at(20, mark).some((l) => / write \d+ bytes$/.test(l)));
-    assert.ok(at(20, mark).some((l) => / ms 00000000  63 65 70 68 20 76 32 0a  10 00 01 00 00 00 00 00  \|ceph v2\.\.\.\.\.\.\.\.\.\|$/.test(l)), 'the banner hexdumped');
-    p.client.setConfig('debug_ms', 0);
-    mark = lines().length;
-    await p.exchange(2, 16, c2);
-    assert.equal(lines().length, mark, 'silent at 0');
-    p.client.setConfig('log_file', join(dir, 'other.log'));
-    p.client.setConfig('debug_ms', 1);
-    c2.markDown();
-    p.client.connectTo([...p.server.myAddrs], 'osd').send(new Message({ type: 2 }));
-    for (let i = 0; i < 100 && !readFileSync(join(dir, 'other.log'), 'utf8').includes('ready entity'); i++) await new Promise((r) => setTimeout(r, 10));
-    assert.match(readFileSync(join(dir, 'other.log'), 'utf8'), / 1 ms .*ready entity=osd\.0/);
-    assert.throws(() => p.client.setConfig('debug_ms', '99'), { code: 'ERR_CONFIG', message: /debug_ms/ });
-    await p.stop();
-    sink.close();
+    try {
+      await p.exchange(3);
+      const lines = (): string[] => readFileSync(file, 'utf8').split('\n').filter(Boolean);
+      const at = (lvl: number, from = 0): string[] => lines().slice(from).filter((l) => l.includes(` ${String(lvl).padStart(2)} ms `));
+      assert.ok(at(1).some((l) => /--2- \[any:127\.0\.0\.1:0\/\d+\] >> \[v2:127\.0\.0\.1:\d+\/\d+\] conn\(1 crc :-1 s=READY pgs=\d+ cs=0 l=1 rev1=1 .*\)\. ready entity=osd\.0/.test(l)));
+      assert.equal(at(5).length + at(10).length + at(20).length, 0, 'nothing above debug_ms 1');
+      let mark = lines().length;
+      assert.equal(p.client.setConfig('debug_ms', '5/5').observed, 'live');
+      await p.exchange(2);
+      assert.ok(at(5, mark).some((l) => / >> MESSAGE seq=\d+ type=2 16 bytes$/.test(l)), 'sent messages at 5');
+      assert.ok(at(5, mark).some((l) => / << MESSAGE len=41$/.test(l)), 'received frames at 5');
+      assert.equal(at(10, mark).length, 0);
+      mark = lines().length;
+      p.client.setConfig('debug_ms', 20);
+      p.conn.markDown();
+      const c2 = p.client.connectTo([...p.server.myAddrs], 'osd');
+      c2.send(new Message({ type: 2 }));
+      for (let i = 0; i < 100 && !at(1, mark).some((l) => l.includes('ready entity')); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(at(10, mark).some((l) => / state START_CONNECT -> BANNER_CONNECTING$/.test(l)), 'state transitions at 10');
+      assert.ok(at(20, mark).some((l) => / write \d+ bytes$/.test(l)));
+      assert.ok(at(20, mark).some((l) => / ms 00000000  63 65 70 68 20 76 32 0a  10 00 01 00 00 00 00 00  \|ceph v2\.\.\.\.\.\.\.\.\.\|$/.test(l)), 'the banner hexdumped');
+      p.client.setConfig('debug_ms', 0);
+      mark = lines().length;
+      await p.exchange(2, 16, c2);
+      assert.equal(lines().length, mark, 'silent at 0');
+      p.client.setConfig('log_file', join(dir, 'other.log'));
+      p.client.setConfig('debug_ms', 1);
+      c2.markDown();
+      p.client.connectTo([...p.server.myAddrs], 'osd').send(new Message({ type: 2 }));
+      for (let i = 0; i < 100 && !readFileSync(join(dir, 'other.log'), 'utf8').includes('ready entity'); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.match(readFileSync(join(dir, 'other.log'), 'utf8'), / 1 ms .*ready entity=osd\.0/);
+      assert.throws(() => p.client.setConfig('debug_ms', '99'), { code: 'ERR_CONFIG', message: /debug_ms/ });
+    } finally {
+      await p.stop();
+      sink.close();
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -108,17 +111,20 @@ test('diagnostics_channel: conn:state, frame:tx/rx, fault and log, when subscrib
   });
   try {
     const p = await pair(new NodeLogSink({ level: 1, stderr: () => undefined }));
-    await p.exchange(2);
-    p.conn.markDown();
-    await new Promise((r) => setTimeout(r, 100));
-    const mine = (x: Record<string, unknown>): boolean => x.messenger === 'client';
-    assert.ok(seen.state!.some((s) => mine(s) && s.from === 'SESSION_CONNECTING' && s.to === 'READY' && s.entity === 'client.admin'));
-    assert.ok(seen.tx!.some((s) => mine(s) && s.tag === 'MESSAGE' && s.bytes === 16));
-    assert.ok(seen.tx!.some((s) => mine(s) && s.tag === 'HELLO'));
-    assert.ok(seen.rx!.some((s) => s.messenger === 'cluster' && s.tag === 'MESSAGE'));
-    assert.ok(seen.fault!.some((s) => s.messenger === 'cluster' && typeof s.code === 'string' && String(s.peer).startsWith('[')), 'the server saw the socket close');
-    assert.ok(seen.log!.some((s) => s.level === 1 && /ready entity=osd\.0/.test(String(s.line))));
-    await p.stop();
+    try {
+      await p.exchange(2);
+      p.conn.markDown();
+      await new Promise((r) => setTimeout(r, 100));
+      const mine = (x: Record<string, unknown>): boolean => x.messenger === 'client';
+      assert.ok(seen.state!.some((s) => mine(s) && s.from === 'SESSION_CONNECTING' && s.to === 'READY' && s.entity === 'client.admin'));
+      assert.ok(seen.tx!.some((s) => mine(s) && s.tag === 'MESSAGE' && s.bytes === 16));
+      assert.ok(seen.tx!.some((s) => mine(s) && s.tag === 'HELLO'));
+      assert.ok(seen.rx!.some((s) => s.messenger === 'cluster' && s.tag === 'MESSAGE'));
+      assert.ok(seen.fault!.some((s) => s.messenger === 'cluster' && typeof s.code === 'string' && String(s.peer).startsWith('[')), 'the server saw the socket close');
+      assert.ok(seen.log!.some((s) => s.level === 1 && /ready entity=osd\.0/.test(String(s.line))));
+    } finally {
+      await p.stop();
+    }
   } finally {
     for (const u of subs) u();
   }

@@ -59,55 +59,61 @@ function promtoolCheck(text: string): { status: number | null; out: string } {
 
 test('perfDump: Ceph sections and counters equal to the traffic, both sides; totals survive the reaper', async () => {
   const p = await pair();
-  await p.exchange(25, 1000);
-  const c = p.client.perfDump();
-  const s = p.server.perfDump();
-  const cm = c['msgr-client'] as Record<string, number>;
-  const sm = s['msgr-cluster'] as Record<string, number>;
-  assert.equal(cm.msgr_send_messages, 25);
-  assert.equal(cm.msgr_recv_messages, 25);
-  assert.equal(sm.msgr_recv_messages, 25);
-  assert.equal(sm.msgr_send_messages, 25);
-  assert.equal(cm.msgr_send_bytes, sm.msgr_recv_bytes);
-  assert.equal(cm.msgr_recv_bytes, sm.msgr_send_bytes);
-  assert.ok(cm.msgr_send_bytes! > 25 * 1000);
-  assert.equal(cm.msgr_created_connections, 1);
-  assert.equal(cm.msgr_active_connections, 1);
-  assert.equal(typeof cm.msgr_running_total_time, 'number');
-  const lat = c['msgr-client']!.msgr_dispatch_latency as { avgcount: number; sum: number; avgtime: number };
-  assert.equal(lat.avgcount, 25);
-  assert.ok(lat.avgtime >= 0 && lat.sum >= 0);
-  assert.deepEqual(Object.keys(c['throttle-msgr_dispatch_throttler-client']!), ['val', 'max', 'get_or_fail_fail']);
-  const schema = p.client.perfSchema()['msgr-client']!.msgr_send_messages as Record<string, unknown>;
-  assert.deepEqual(schema, { type: 10, metric_type: 'counter', value_type: 'integer', description: 'Network sent messages', nick: '', priority: 5, units: 'none' });
-  // the connection goes away; its counts stay
-  p.conn.markDown();
-  for (let i = 0; i < 50 && p.client.resources().all > 0; i++) await sleep(20);
-  assert.equal(p.client.resources().all, 0, 'reaped');
-  const after = p.client.perfDump()['msgr-client'] as Record<string, number>;
-  assert.equal(after.msgr_send_messages, 25);
-  assert.equal(after.msgr_recv_bytes, cm.msgr_recv_bytes);
-  assert.equal(after.msgr_active_connections, 0);
-  await p.stop();
+  try {
+    await p.exchange(25, 1000);
+    const c = p.client.perfDump();
+    const s = p.server.perfDump();
+    const cm = c['msgr-client'] as Record<string, number>;
+    const sm = s['msgr-cluster'] as Record<string, number>;
+    assert.equal(cm.msgr_send_messages, 25);
+    assert.equal(cm.msgr_recv_messages, 25);
+    assert.equal(sm.msgr_recv_messages, 25);
+    assert.equal(sm.msgr_send_messages, 25);
+    assert.equal(cm.msgr_send_bytes, sm.msgr_recv_bytes);
+    assert.equal(cm.msgr_recv_bytes, sm.msgr_send_bytes);
+    assert.ok(cm.msgr_send_bytes! > 25 * 1000);
+    assert.equal(cm.msgr_created_connections, 1);
+    assert.equal(cm.msgr_active_connections, 1);
+    assert.equal(typeof cm.msgr_running_total_time, 'number');
+    const lat = c['msgr-client']!.msgr_dispatch_latency as { avgcount: number; sum: number; avgtime: number };
+    assert.equal(lat.avgcount, 25);
+    assert.ok(lat.avgtime >= 0 && lat.sum >= 0);
+    assert.deepEqual(Object.keys(c['throttle-msgr_dispatch_throttler-client']!), ['val', 'max', 'get_or_fail_fail']);
+    const schema = p.client.perfSchema()['msgr-client']!.msgr_send_messages as Record<string, unknown>;
+    assert.deepEqual(schema, { type: 10, metric_type: 'counter', value_type: 'integer', description: 'Network sent messages', nick: '', priority: 5, units: 'none' });
+    // the connection goes away; its counts stay
+    p.conn.markDown();
+    for (let i = 0; i < 50 && p.client.resources().all > 0; i++) await sleep(20);
+    assert.equal(p.client.resources().all, 0, 'reaped');
+    const after = p.client.perfDump()['msgr-client'] as Record<string, number>;
+    assert.equal(after.msgr_send_messages, 25);
+    assert.equal(after.msgr_recv_bytes, cm.msgr_recv_bytes);
+    assert.equal(after.msgr_active_connections, 0);
+  } finally {
+    await p.stop();
+  }
 });
 
 test('faults are counted by code; ms_inject_socket_failures switched on at runtime takes effect', async () => {
   const p = await pair(Policy.stateful_server(), Policy.lossless_client());
-  await p.exchange(5);
-  assert.equal((p.client.perfDump()['msgr-client'] as Record<string, number>).msgr_faults, 0);
-  const ch = p.client.setConfig('ms-inject-socket-failures', 5);
-  assert.equal(ch.observed, 'live');
-  assert.ok(p.client.core.injector, 'the injector was built on the change');
-  const now = (): Record<string, number> => p.client.perfDump()['msgr-client'] as Record<string, number>;
-  // small rounds until a fault hit a READY session (lossless: every message arrives anyway)
-  for (let i = 0; i < 300 && !(now().msgr_faults! > 0 && now().msgr_reconnects! > 0); i++) await p.exchange(4);
-  p.client.setConfig('ms_inject_socket_failures', 0);
-  const d = p.client.perfDump();
-  const m = d['msgr-client'] as Record<string, number>;
-  assert.ok(m.msgr_faults! > 0, 'faults counted');
-  assert.ok((d['msgr-client-faults'] as Record<string, number>).ERR_INJECTED! > 0, 'by code');
-  assert.ok(m.msgr_reconnects! > 0, 'lossless sessions resumed');
-  await p.stop();
+  try {
+    await p.exchange(5);
+    assert.equal((p.client.perfDump()['msgr-client'] as Record<string, number>).msgr_faults, 0);
+    const ch = p.client.setConfig('ms-inject-socket-failures', 5);
+    assert.equal(ch.observed, 'live');
+    assert.ok(p.client.core.injector, 'the injector was built on the change');
+    const now = (): Record<string, number> => p.client.perfDump()['msgr-client'] as Record<string, number>;
+    // small rounds until a fault hit a READY session (lossless: every message arrives anyway)
+    for (let i = 0; i < 300 && !(now().msgr_faults! > 0 && now().msgr_reconnects! > 0); i++) await p.exchange(4);
+    p.client.setConfig('ms_inject_socket_failures', 0);
+    const d = p.client.perfDump();
+    const m = d['msgr-client'] as Record<string, number>;
+    assert.ok(m.msgr_faults! > 0, 'faults counted');
+    assert.ok((d['msgr-client-faults'] as Record<string, number>).ERR_INJECTED! > 0, 'by code');
+    assert.ok(m.msgr_reconnects! > 0, 'lossless sessions resumed');
+  } finally {
+    await p.stop();
+  }
 });
 
 test('Prometheus text: names, types, labels and escaping', () => {
