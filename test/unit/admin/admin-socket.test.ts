@@ -24,7 +24,12 @@ import { parseCmdDesc, sigOf, validateCmd } from '../../../src/admin/commands.ts
 import { AdminSocket } from '../../../src/admin/server.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'asok-unit-'));
-after(() => rmSync(tmp, { recursive: true, force: true }));
+/** everything a test opened, closed even when an assertion fails midway */
+const opened: { close(): Promise<void> }[] = [];
+after(async () => {
+  for (const o of opened) await o.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** One raw request; returns the length prefix and the body. */
@@ -57,6 +62,7 @@ async function setup(name: string) {
   cfg.set('run_dir', tmp);
   cfg.set('admin_socket', `$run_dir/${name}-$cluster-$name.asok`);
   const asok = (await openAdminSocket([server], cfg))!;
+  opened.push(asok, { close: () => server.shutdown() });
   return { server, addrs, asok, path: asok.path!, cfg };
 }
 
@@ -134,6 +140,7 @@ test('cmddesc parsing and validation', () => {
 test('config set ms_connection_idle_timeout on a running messenger: the existing idle connection faults', async () => {
   const { server, addrs, asok, path } = await setup('idle');
   const client = Messenger.create({ name: 'client.admin' });
+  opened.push({ close: () => client.shutdown() });
   client.setDefaultPolicy(Policy.lossy_client());
   let replies = 0;
   client.addDispatcher({ dispatch: () => void replies++ });
@@ -159,12 +166,14 @@ test('config set ms_connection_idle_timeout on a running messenger: the existing
 
 test('a live socket is not stolen; a stale socket file is replaced', async () => {
   const a = new AdminSocket();
+  opened.push(a);
   const p = join(tmp, 'busy.asok');
   await a.listen(p);
   await assert.rejects(new AdminSocket().listen(p), /in use by a running process/);
   await a.close();
   writeFileSync(p, ''); // a stale file nobody answers on
   const b = new AdminSocket();
+  opened.push(b);
   await b.listen(p);
   assert.equal((await request(p, Buffer.from('{"prefix":"0"}\0'))).body, '2');
   await b.close();
