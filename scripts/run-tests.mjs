@@ -38,6 +38,41 @@ function walk(dir, out) {
   return out;
 }
 
+// System tools some tests need: install them when missing (as root, Debian), else those tests
+// fail loudly with a message naming the package.
+function have(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+function ensureSystemDeps() {
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const missing = [];
+  const cephTools = ['ceph-mon', 'ceph', 'ceph-authtool', 'monmaptool'];
+  const installSh = join(root, '..', 'shared', 'ceph', 'install.sh');
+  if (cephTools.some((c) => !have(c))) missing.push('ceph');
+  if (!have('tshark')) missing.push('tshark');
+  if (!have('promtool')) missing.push('prometheus');
+  if (!missing.length) return;
+  if (!isRoot || !have('apt-get')) {
+    console.error(`run-tests: missing ${missing.join(', ')} (not root or no apt-get): the tests needing them will fail`);
+    return;
+  }
+  console.error(`run-tests: installing ${missing.join(', ')} …`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (missing.includes('ceph')) {
+    const r = statSync(installSh, { throwIfNoEntry: false })
+      ? spawnSync('bash', [installSh], { stdio: 'inherit', env })
+      : spawnSync('sh', ['-c', 'apt-get update -q && apt-get install -y -q --no-install-recommends ceph-mon ceph-common uuid-runtime iproute2'], { stdio: 'inherit', env });
+    if (r.status !== 0) console.error('run-tests: installing ceph failed; the live tests will fail');
+  }
+  const pkgs = missing.filter((m) => m !== 'ceph');
+  if (pkgs.length) {
+    spawnSync('sh', ['-c', 'echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections'], { stdio: 'ignore' });
+    const r = spawnSync('sh', ['-c', `(apt-cache show ${pkgs[0]} >/dev/null 2>&1 || apt-get update -q) && apt-get install -y -q --no-install-recommends ${pkgs.join(' ')}`], { stdio: 'inherit', env });
+    if (r.status !== 0) console.error(`run-tests: installing ${pkgs.join(', ')} failed; the tests needing them will fail`);
+  }
+}
+ensureSystemDeps();
+
 if (typecheck) run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json'], 'typecheck');
 run(process.execPath, [join(root, 'scripts/check-purity.mjs')], 'core purity lint');
 
