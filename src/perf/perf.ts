@@ -92,6 +92,8 @@ export interface PerfClientOptions {
   config?: Partial<MsgrConfig>;
   /** progress callback, called about every 250 ms with ops done so far */
   progress?: (done: number) => void;
+  /** receives each messenger as it is created (admin socket, metrics) */
+  onMessenger?: (m: Messenger) => void;
 }
 
 export interface PerfResult {
@@ -140,6 +142,7 @@ export async function runPerfClient(o: PerfClientOptions): Promise<PerfResult> {
   const connected: Array<Promise<void>> = [];
   for (let j = 0; j < o.jobs; j++) {
     const payload = randomBytes(Math.max(8, o.size));
+    payload.writeUInt32LE(j, 0);
     const job = new Job(j, Math.min(perJob, o.ops - j * perJob), payload, o.verify);
     jobs.push(job);
     const m = Messenger.create({
@@ -150,11 +153,13 @@ export async function runPerfClient(o: PerfClientOptions): Promise<PerfResult> {
     });
     m.setDefaultPolicy(o.lossless ? Policy.lossless_client() : Policy.lossy_client());
     msgrs.push(m);
+    o.onMessenger?.(m);
     m.addDispatcher({
       dispatch(msg) {
         if (msg.type !== PERF_REPLY) return false;
         const now = performance.now();
-        const i = msg.data.length >= 8 ? msg.data.readUInt32LE(4) : -1;
+        // the op index travels in the header tid (the payload is shared between ops unless --verify)
+        const i = Number(msg.tid) - 1;
         if (i < 0 || i >= job.total) st.corrupt++;
         else {
           if (i < job.expect) st.duplicated++;
@@ -178,10 +183,14 @@ export async function runPerfClient(o: PerfClientOptions): Promise<PerfResult> {
   const t0 = performance.now();
   function send(job: Job): void {
     const i = job.next++;
-    const data = o.verify ? Buffer.from(job.payload) : job.payload;
-    data.writeUInt32LE(job.id, 0);
-    data.writeUInt32LE(i, 4);
-    if (o.verify) job.crcs[i] = crc32c(0, data);
+    let data = job.payload;
+    if (o.verify) {
+      // each op gets its own bytes, stamped with job and index, and its crc is remembered
+      data = Buffer.from(job.payload);
+      data.writeUInt32LE(job.id, 0);
+      data.writeUInt32LE(i, 4);
+      job.crcs[i] = crc32c(0, data);
+    }
     job.sentAt[i] = performance.now();
     job.conn.send(new Message({ type: PERF_OP, tid: BigInt(i + 1), data }));
   }

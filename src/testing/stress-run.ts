@@ -6,6 +6,7 @@
  * generate_connection re-creates them. Runs for a number of messages or a duration, then waits
  * for the drain (bounded), shuts everything down and returns the counts.
  */
+import type { Messenger } from '../node/messenger.ts';
 import { randomBytes } from 'node:crypto';
 import { ConMode } from '../core/auth/types.ts';
 import type { MsgrConfig } from '../core/config.ts';
@@ -23,6 +24,8 @@ export const STRESS_POLICIES = ['lossless_peer', 'lossless_peer_reuse', 'lossles
 export type StressPolicy = (typeof STRESS_POLICIES)[number];
 
 export interface StressOptions {
+  /** called once the messengers exist, with a getter for them (admin socket, metrics) */
+  exposeMessengers?: (list: () => Messenger[]) => void;
   servers: number;
   clients: number;
   /** messages to send (tracked pings + untracked commands); or: */
@@ -154,6 +157,7 @@ export async function runStress(o: StressOptions): Promise<StressResult> {
     stuckMs: o.drainMs,
     ...(auth ? { auth } : {}),
   });
+  o.exposeMessengers?.(() => [...wl.servers, ...wl.clients]);
   const t0 = Date.now();
   let phase: StressProgress['phase'] = 'run';
   const report = (): void => {

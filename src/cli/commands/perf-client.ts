@@ -10,6 +10,8 @@ import { COMMON_USAGE, parseCommon } from '../options.ts';
 import { toMsgrConfig } from '../../config/config.ts';
 import { runPerfClient } from '../../perf/perf.ts';
 import { perfArgs } from './perf-server.ts';
+import { startObservability } from '../../admin/open.ts';
+import type { Messenger } from '../../node/messenger.ts';
 
 const USAGE = `usage: ceph-msgr perf-client --addr ADDR --size BYTES --ops N [--depth D] [--jobs J]
                              [--policy lossless|lossy] [--ms-mode crc|secure] [--protocol 2|1]
@@ -61,7 +63,10 @@ export const perfClientCommand: Command = {
     const { mode, protocol } = perfArgs(args, o);
     const json = o.flags.has('--json');
     const ops = num(o.flags.get('--ops'), '--ops');
+    const live: Messenger[] = [];
+    const obs = await startObservability(() => live, o.config); // --admin-socket PATH, --metrics-port N
     const r = await runPerfClient({
+      onMessenger: (m) => void live.push(m),
       addrs: addr,
       size: num(o.flags.get('--size'), '--size'),
       ops,
@@ -74,6 +79,7 @@ export const perfClientCommand: Command = {
       config: toMsgrConfig(o.config),
       progress: json ? undefined : (d) => io.err(`\r  ${d}/${ops} ops`),
     });
+    await obs.close();
     const line = {
       ops: r.ops,
       elapsed_s: +r.elapsed_s.toFixed(3),

@@ -19,6 +19,7 @@ import { PeerServer, type PeerServerSummary } from '../../server/peer-server.ts'
 import type { CliIO, Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { COMMON_USAGE, parseCommon } from '../options.ts';
+import { startObservability } from '../../admin/open.ts';
 import { cliLogSink } from '../session.ts';
 
 const USAGE = `usage: ceph-msgr serve -n TYPE.ID --bind ADDRS [-k KEYRING] [--ms-mode crc|secure|"secure crc"]
@@ -197,9 +198,11 @@ export const serveCommand: Command = {
         .map((t) => `${entityTypeName(t)}s: ${auth.describe(t)}`)
         .join('; ')}${auth.keyringPath ? ` (keyring ${auth.keyringPath})` : ''}\n`,
     );
+    const obs = await startObservability([ms], cfg); // --admin-socket PATH, --metrics-port N
     try {
       await sleep(durationMs, io.signal);
     } finally {
+      await obs.close();
       await ms.shutdown();
     }
     const secs = (Date.now() - t0) / 1000;

@@ -16,6 +16,8 @@ import { STRESS_POLICIES, runStress, stressFailed, type StressPolicy, type Stres
 import type { CliIO, Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { COMMON_USAGE, parseCommon } from '../options.ts';
+import { startObservability } from '../../admin/open.ts';
+import type { Messenger } from '../../node/messenger.ts';
 
 const USAGE = `usage: ceph-msgr stress [--messengers N] [--connections M] [--messages K | --duration SECS]
                         [--policy lossless_peer|lossless_peer_reuse|lossless_client|lossy_client]
@@ -193,7 +195,10 @@ export const stressCommand: Command = {
           '\n',
       );
     }
+    let list: () => Messenger[] = () => [];
+    const obs = await startObservability(() => list(), cfg); // --admin-socket PATH, --metrics-port N
     const r = await runStress({
+      exposeMessengers: (l) => void (list = l),
       servers,
       clients,
       ...(messages !== undefined ? { messages } : {}),
@@ -213,6 +218,7 @@ export const stressCommand: Command = {
       onProgress,
       ...(io.signal ? { signal: io.signal } : {}),
     });
+    await obs.close();
     const failed = stressFailed(r);
     if (!json) {
       if (tty) io.err('\n');
