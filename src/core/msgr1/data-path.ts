@@ -11,6 +11,7 @@ import { MsgrError } from '../../errors.ts';
 import { MsgFlag } from '../../messages/message.ts';
 import { cephxMessageSignature } from '../auth/cephx-crypto.ts';
 import type { Breakpoint } from '../interceptor.ts';
+import { TRACE } from '../log.ts';
 import { encodeMsgr1Message, type Msgr1SignInput } from './header.ts';
 import { encodeMsgr1Ack, encodeMsgr1Keepalive, encodeMsgr1Keepalive2, encodeMsgr1Keepalive2Ack, type Msgr1Record, type Msgr1RecordKind } from './records.ts';
 import { Msgr1Tag } from './tags.ts';
@@ -121,6 +122,7 @@ function handleMessage(p: ProtocolV1, rec: Extract<Msgr1Record, { kind: 'message
   const msg = rec.message;
   s.accept(h.seq, c.policy.lossy);
   c.stats.msgsIn++;
+  if (TRACE.frame) TRACE.frame(p.ctx, c, 'rx', Msgr1Tag.MSG, msg.payloadLength);
   p.log(5, () => ` rx ${h.src.type}.${h.src.num} seq ${h.seq} type ${h.type} ${msg.payloadLength} bytes`);
   p.ctx.emit({ kind: 'dispatch', conn: c.id, msg, throttle: token });
   if (!c.policy.lossy) p.ctx.markDirty(c);
@@ -186,6 +188,7 @@ export function takeTransmit(p: ProtocolV1, now: number, maxBytes: number): Buff
       const rec = encodeMsgr1Message(m, sign ? { seq: m.seq, src, msgAuth, sign } : { seq: m.seq, src, msgAuth });
       if (!put('MSG:w', rec)) return afterIntercept(p, out);
       c.stats.msgsOut++;
+      if (TRACE.frame) TRACE.frame(p.ctx, c, 'tx', Msgr1Tag.MSG, m.payloadLength);
     }
     if (s.ackLeft > 0) {
       s.ackLeft = 0;

@@ -24,6 +24,7 @@ import { freshAuth, type V1Auth } from './auth-state.ts';
 import type { Conn, WireProtocol } from '../conn.ts';
 import type { CoreContext } from '../context.ts';
 import type { Breakpoint } from '../interceptor.ts';
+import { TRACE } from '../log.ts';
 import { ReadThrottle, connDeadline, connTick, interceptAt, type ProtoHost, type TimerPhase } from '../proto-common.ts';
 import { readMsgr1ClientHello, readMsgr1ServerHello } from './banner.ts';
 import { MSGR1_MAX_AUTHORIZER_LEN, readMsgr1Connect, readMsgr1ConnectReply, type Msgr1Connect, type Msgr1ConnectReply } from './connect.ts';
@@ -112,6 +113,7 @@ export class ProtocolV1 implements WireProtocol, ProtoHost {
   setState(s: V1State): void {
     if (this.state !== s) {
       this.log(10, () => ` state ${this.state} -> ${s}`);
+      if (TRACE.state) TRACE.state(this.ctx, this.conn, this.state, s);
       this.state = s;
     }
   }
