@@ -5,7 +5,7 @@
  * existing connection with this socket (Ceph's "Server Protocol Methods").
  */
 import { Buffer } from 'node:buffer';
-import { addrEquals, compareAddr, pickAddr, AddrType, type EntityAddr } from '../../encoding/types/entity-addr.ts';
+import { addrEquals, compareAddr, isBlankIp, pickAddr, AddrType, type EntityAddr } from '../../encoding/types/entity-addr.ts';
 import { MSGR2_REQUIRED } from '../../encoding/types/features.ts';
 import { Errno, MsgrError } from '../../errors.ts';
 import { authSignature } from '../auth/signature.ts';
@@ -38,6 +38,10 @@ export function handleAcceptorFrame(p: ProtocolV2, frame: Frame, now: number): v
       c.peerName = { type: f.entityType, num: -1n };
       c.policy = p.ctx.policyFor(f.entityType);
       p.log(10, () => ` accept of host_type ${f.entityType}, policy ${c.policy.name} lossy=${c.policy.lossy}`);
+      // Ceph handle_hello: a side whose own address is blank (bound to 0.0.0.0 / ::) learns it
+      // from the socket's local address (getsockname), keeping its type, port and nonce
+      const mine = p.ctx.myAddrs();
+      if ((!mine.length || isBlankIp(mine[0]!)) && c.localAddr && !isBlankIp(c.localAddr)) p.ctx.learnedAddr(c.localAddr);
       p.setState('AUTH_ACCEPTING');
       return;
     }
