@@ -41,6 +41,9 @@ export class DispatchQueue {
 
   private drain(): void {
     for (;;) {
+      // one dispatch at a time: finish() pumps the messenger, and a message pushed meanwhile may
+      // already have started the next (slow) dispatch
+      if (this.busy) return;
       const it = this.q.shift();
       if (!it) return;
       const r = this.deliver(it);
