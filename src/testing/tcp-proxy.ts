@@ -86,21 +86,26 @@ export class Link {
     return this.down.forwarded;
   }
 
-  /** Nothing passes in either direction (black-holed): a close does not pass either. */
-  get blackholed(): boolean {
-    return this.up.allowance <= this.up.forwarded && this.down.allowance <= this.down.forwarded && !this.afterHello;
+  /**
+   * Forwarding stopped in some direction (black hole, stall, after HELLO): the link is stuck,
+   * and a close does not pass either (the FIN/RST is lost, like everything else), so each end
+   * finds out by its own timers.
+   */
+  get stuck(): boolean {
+    const stopped = (p: Pipe): boolean => p.allowance !== Infinity && p.forwarded >= p.allowance;
+    return stopped(this.up) || stopped(this.down);
   }
 
-  /** One side closed: close the other too, unless the link is black-holed (FIN/RST lost). */
+  /** One side closed: close the other too, unless the link is stuck (FIN/RST lost). */
   sideClosed(side: Sock): void {
     if (this.closed) return;
-    if (!this.blackholed) return this.close();
+    if (!this.stuck) return this.close();
     side.destroy();
     const other = side === this.client ? this.upstream : this.client;
     if (!other || this.halfClosed === other) return this.close();
     this.halfClosed = side;
   }
-  private halfClosed: Sock | undefined;
+  halfClosed: Sock | undefined;
 
   close(): void {
     if (this.closed) return;
@@ -157,8 +162,8 @@ export class TcpProxy {
   heal(): void {
     this.mode = 'forward';
     for (const l of [...this.links]) {
-      if (!l.upstream) {
-        // accepted in black-hole mode, never connected upstream: it can only be reset
+      if (!l.upstream || l.halfClosed) {
+        // never connected upstream (black-hole mode), or one end already gave up: reset it
         l.close();
         continue;
       }

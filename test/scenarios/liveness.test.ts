@@ -146,7 +146,10 @@ for (const [kind, mk] of WORLDS) {
     ] as const;
     for (const [title, how] of variants) {
       test(`${title}: aborted at 2 s +- 0.5, retried with backoff 0.2 s doubling to max; lossless queue delivered once`, inWorld(mk, async (w) => {
-        const { sd, proxy, addrs, srv } = await serverBehindProxy(w, Policy.stateful_server(), cfg);
+        // the server's own ready timer (1.5 s) fires before the client gives up (2 s): the
+        // acceptor side of a stuck handshake is aborted by itself, not by the client's close
+        const { sd, proxy, addrs, srv } = await serverBehindProxy(w, Policy.stateful_server(), { ...cfg, ms_connection_ready_timeout: 1.5 });
+        const slog = new ConnLog(srv);
         let target = addrs;
         if (how === 'blackhole' && w.sim) {
           // dial the server directly (it advertises its own address again); its IP drops every SYN
@@ -180,6 +183,9 @@ for (const [kind, mk] of WORLDS) {
         const tol = w.sim ? 1 : 150;
         backoffs.forEach((b, i) => assert.ok(Math.abs(b - expect[i]!) <= tol, `backoff ${i}: ${b} ms, want ${expect[i]}`));
         assert.equal(sd.received.length, 0);
+        const stuckAcceptors = slog.faultTimes('ERR_HANDSHAKE_TIMEOUT').length;
+        // every attempt reached the acceptor in (b) and (c), and each was aborted by its timer
+        if (how !== 'blackhole') assert.ok(stuckAcceptors >= rounds, `server-side handshake timeouts ${stuckAcceptors}`);
         // heal: the next attempt completes and the queued messages arrive exactly once
         if (how === 'blackhole' && w.sim) w.sim.blackhole(SERVER_IP, false);
         else proxy.heal();
@@ -187,6 +193,8 @@ for (const [kind, mk] of WORLDS) {
         await w.sleep(100);
         assert.equal(exactlyOnce(sd.received, want), '');
         assert.deepEqual([sd.violations, cd.violations, log.remoteResets.length, log.resets.length], [[], [], 0, 0]);
+        assert.equal(srv.connections().filter((x) => !x.isClosed).length, 1, 'stuck acceptors were closed, not kept');
+        console.log(`# S12 ${how} [${kind}] server-side handshake timeouts ${stuckAcceptors}`);
       }));
     }
 
