@@ -23,6 +23,8 @@ export class DispatchQueue {
   private busy = false;
   /** messages dispatched so far */
   delivered = 0;
+  /** messages dropped undelivered because their connection was closed meanwhile */
+  discarded = 0;
 
   constructor(private readonly m: Messenger) {}
 
@@ -46,6 +48,13 @@ export class DispatchQueue {
       if (this.busy) return;
       const it = this.q.shift();
       if (!it) return;
+      if (it.conn.isClosed) {
+        // Ceph's _stop() → discard_queue(conn_id): nothing more is delivered on a connection once
+        // it is closed (marked down, or a lossy fault); its throttle units go back
+        this.discarded++;
+        if (it.token) this.m.core.dispatchComplete(it.token);
+        continue;
+      }
       const r = this.deliver(it);
       if (r) {
         this.busy = true;
