@@ -60,6 +60,8 @@ function handleRecord(p: ProtocolV1, rec: Msgr1Record, now: number): void {
       p.log(20, () => ` got KEEPALIVE`);
       return;
     case 'keepalive2':
+      // bounded while our writes are stalled (as msgr2): keep the newest 64 stamps
+      if (c.session.keepaliveAcks.length >= 64) c.session.keepaliveAcks.shift();
       c.session.keepaliveAcks.push(rec.stamp);
       p.ctx.markDirty(c);
       return;
