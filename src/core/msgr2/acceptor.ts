@@ -19,6 +19,7 @@ import type { ProtocolV2 } from './protocol.ts';
 import { ByteQueue } from '../../encoding/byte-queue.ts';
 import { createSecureHandlers } from './secure.ts';
 import { Tag, tagName } from './tags.ts';
+import { isConnectingState } from './states.ts';
 
 const EMPTY = Buffer.alloc(0);
 const BLANK: EntityAddr = { type: 0, nonce: 0, family: 0, ip: '', port: 0 };
@@ -212,6 +213,11 @@ function handleExistingConnection(p: ProtocolV2, existing: Conn, now: number): v
     return;
   }
   if (existing.policy.lossy) {
+    // Deliberate difference from classic (which always stops a lossy existing connection in
+    // favor of the new one): if ours is still connecting to the same peer, this is a connect race,
+    // and "the accepting side wins" applied on both ends would kill both winners — with peers
+    // that reconnect on reset, a reset storm (crimson PR #33909). Race it like a lossless one.
+    if (isConnectingState(ex.state) || ex.state === 'WAIT') return raceExisting(p, existing, now);
     p.log(1, () => ` existing ${existing.id} is lossy: stopping it in favor of this connection`);
     ex.stopWithReset();
     return sendServerIdent(p, now);
@@ -229,6 +235,12 @@ function handleExistingConnection(p: ProtocolV2, existing: Conn, now: number): v
     p.log(1, () => ` existing=${existing.id} is READY/STANDBY, reusing it`);
     return reuseConnection(p, existing, now);
   }
+  raceExisting(p, existing, now);
+}
+
+/** Both sides are connecting to each other: the connection initiated by the lower address wins. */
+function raceExisting(p: ProtocolV2, existing: Conn, now: number): void {
+  const ex = existing.proto as ProtocolV2;
   const peer2 = msgr2Addr(p.conn.peerAddrs);
   const mine2 = msgr2Addr(p.ctx.myAddrs());
   if (compareAddr(peer2, mine2) < 0 || existing.policy.server) {
