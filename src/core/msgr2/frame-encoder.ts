@@ -15,6 +15,7 @@ import { Buffer } from 'node:buffer';
 import { MsgrError } from '../../errors.ts';
 import * as crcmod from '../../encoding/crc32c.ts';
 import type { SecureTx } from './secure.ts';
+import type { TxBatch } from './tx-batch.ts';
 import * as hdrmod from './header2.ts';
 import type { MsgHeader2 } from './header2.ts';
 import * as layout from './frame-layout.ts';
@@ -42,6 +43,8 @@ const {
 const TAG_MESSAGE = 17;
 /** Segment 0 up to this many bytes is copied next to the preamble in crc mode. */
 export const INLINE_SEGMENT0_MAX = 128;
+/** Control payloads up to this size are encoded in place by encodeTo(). */
+const COPY_CONTROL_MAX = 4096;
 
 const MESSAGE_ALIGNMENTS: readonly number[] = [DEFAULT_ALIGNMENT, DEFAULT_ALIGNMENT, DEFAULT_ALIGNMENT, PAGE_ALIGNMENT];
 const CONTROL_ALIGNMENTS: readonly number[] = [DEFAULT_ALIGNMENT, DEFAULT_ALIGNMENT, DEFAULT_ALIGNMENT, DEFAULT_ALIGNMENT];
@@ -125,6 +128,96 @@ export class FrameEncoder {
     s0.hdr = header;
     s0.len = HEADER2_LEN;
     return this.assemble(TAG_MESSAGE, alignments);
+  }
+
+  /**
+   * MESSAGE into a TxBatch (the transmit fast path): in crc mode the preamble, header2, crcs,
+   * epilogue and small payload segments are written straight into the batch's slab, large ones are
+   * referenced; secure mode appends the encrypted pieces. Same bytes as encodeMessage().
+   */
+  encodeMessageTo(b: TxBatch, header: MsgHeader2, front: Buffer, middle: Buffer, data: Buffer): void {
+    if (this.tx !== undefined) {
+      b.refs(this.encodeMessage(header, front, middle, data));
+      return;
+    }
+    const n = data.length > 0 ? 4 : middle.length > 0 ? 3 : front.length > 0 ? 2 : 1;
+    const lengths = this.lengths;
+    lengths[0] = HEADER2_LEN;
+    lengths[1] = front.length;
+    lengths[2] = middle.length;
+    lengths[3] = data.length;
+    const rev1 = this.rev1;
+    const headLen = PREAMBLE_LEN + HEADER2_LEN + (rev1 ? CRC_LEN : 0);
+    const s = b.room(headLen);
+    const at = b.pos;
+    writePreamble(s, at, TAG_MESSAGE, lengths, MESSAGE_ALIGNMENTS, n);
+    encodeHeader2(header, s, at + PREAMBLE_LEN);
+    const hcrc = crc32cTs(0xffffffff, s, at + PREAMBLE_LEN, at + PREAMBLE_LEN + HEADER2_LEN);
+    if (rev1) writeU32(s, at + PREAMBLE_LEN + HEADER2_LEN, hcrc);
+    b.advance(headLen);
+    let c1 = 0;
+    let c2 = 0;
+    let c3 = 0;
+    if (n > 1) {
+      c1 = crc32c(0xffffffff, front);
+      b.append(front);
+    }
+    if (n > 2) {
+      c2 = crc32c(0xffffffff, middle);
+      b.append(middle);
+    }
+    if (n > 3) {
+      c3 = crc32c(0xffffffff, data);
+      b.append(data);
+    }
+    if (rev1) {
+      if (n === 1) return;
+      const e = b.room(EPILOGUE_CRC_REV1_LEN);
+      const o = b.pos;
+      e[o] = LATE_STATUS_COMPLETE;
+      writeU32(e, o + 1, c1);
+      writeU32(e, o + 5, c2);
+      writeU32(e, o + 9, c3);
+      b.advance(EPILOGUE_CRC_REV1_LEN);
+    } else {
+      const e = b.room(EPILOGUE_CRC_REV0_LEN);
+      const o = b.pos;
+      e[o] = 0;
+      writeU32(e, o + 1, hcrc);
+      writeU32(e, o + 5, c1);
+      writeU32(e, o + 9, c2);
+      writeU32(e, o + 13, c3);
+      b.advance(EPILOGUE_CRC_REV0_LEN);
+    }
+  }
+
+  /** A one-segment control frame into a TxBatch (crc mode in place; secure mode appended). */
+  encodeTo(b: TxBatch, tag: number, payload: Buffer): void {
+    if (this.tx !== undefined || payload.length > COPY_CONTROL_MAX) {
+      b.refs(this.encode(tag, [payload]));
+      return;
+    }
+    const l = payload.length;
+    const lengths = this.lengths;
+    lengths[0] = l;
+    const rev1 = this.rev1;
+    const len = PREAMBLE_LEN + l + (rev1 ? (l > 0 ? CRC_LEN : 0) : EPILOGUE_CRC_REV0_LEN);
+    const s = b.room(len);
+    const at = b.pos;
+    writePreamble(s, at, tag, lengths, CONTROL_ALIGNMENTS, 1);
+    payload.copy(s, at + PREAMBLE_LEN);
+    const c0 = crc32cTs(0xffffffff, s, at + PREAMBLE_LEN, at + PREAMBLE_LEN + l);
+    const e = at + PREAMBLE_LEN + l;
+    if (rev1) {
+      if (l > 0) writeU32(s, e, c0);
+    } else {
+      s[e] = 0;
+      writeU32(s, e + 1, c0);
+      writeU32(s, e + 5, 0);
+      writeU32(s, e + 9, 0);
+      writeU32(s, e + 13, 0);
+    }
+    b.advance(len);
   }
 
   /** The frame as one contiguous buffer (tests, pre-auth transcript recording). */

@@ -20,13 +20,14 @@ import type { Conn, WireProtocol } from '../conn.ts';
 import type { CoreContext, ThrottleToken } from '../context.ts';
 import type { Breakpoint } from '../interceptor.ts';
 import { TRACE } from '../log.ts';
-import { connDeadline, connTick, type TimerPhase } from '../proto-common.ts';
+import { connDeadline, connTick, interceptAt, type TimerPhase } from '../proto-common.ts';
 import { nextBackoff } from '../session/backoff.ts';
 import { tryDecodeBanner, encodeBanner } from './banner.ts';
 import { FrameDecoder, type Frame, type Preamble } from './frame-decoder.ts';
 import { FrameEncoder } from './frame-encoder.ts';
 import * as F from './frames.ts';
-import { HEADER2_LEN, decodeHeader2, encodeHeader2 } from './header2.ts';
+import { HEADER2_LEN, decodeHeader2, encodeHeader2, type MsgHeader2 } from './header2.ts';
+import { TxBatch } from './tx-batch.ts';
 import { Tag, tagName } from './tags.ts';
 import { type V2State, isAcceptingState, isConnectingState, readsFrames } from './states.ts';
 import { handleConnectorFrame, startClientBanner } from './connector.ts';
@@ -83,6 +84,22 @@ export class ProtocolV2 implements WireProtocol {
   auth: AuthMeta = freshAuth();
   /** encoded frames waiting to be written (handshake frames) */
   pending: Buffer[] = [];
+  /** the transmit batch (slab reused across writes) */
+  readonly batch = new TxBatch();
+  /** scratch header for outgoing messages */
+  private readonly txHeader: MsgHeader2 = {
+    seq: 0n,
+    tid: 0n,
+    type: 0,
+    priority: 0,
+    version: 0,
+    dataPrePaddingLen: 0,
+    dataOff: 0,
+    ackSeq: 0n,
+    flags: 3,
+    compatVersion: 0,
+    reserved: 0,
+  };
   pendingBytes = 0;
   /** features offered by the peer in CLIENT_IDENT ∩ ours (acceptor), applied on reuse */
   connectionFeatures = 0n;
@@ -153,22 +170,7 @@ export class ProtocolV2 implements WireProtocol {
    * parks a fault.
    */
   intercept(bp: Breakpoint, resume: () => void, complete?: () => void): boolean {
-    const ic = this.ctx.interceptor;
-    if (!ic) return true;
-    const a = ic.intercept(this.conn.id, bp);
-    if (a === 'CONTINUE') return true;
-    this.log(1, () => ` breakpoint ${bp} -> ${a}`);
-    if (a === 'FAULT') {
-      this.fault(new MsgrError('ERR_INJECTED', `injected fault at ${bp}`));
-    } else if (a === 'BLOCK') {
-      this.blocked = resume;
-    } else {
-      (complete ?? resume)();
-      if (this.state === 'CLOSED') return false;
-      this.ctx.closeTransport(this.conn);
-      this.blocked = () => this.fault(new MsgrError('ERR_INJECTED', `stalled at ${bp}`));
-    }
-    return false;
+    return interceptAt(this, bp, resume, complete);
   }
 
   /**
@@ -540,86 +542,91 @@ export class ProtocolV2 implements WireProtocol {
     return s.hasQueued || s.ackLeft > 0 || s.keepalivePending || s.keepaliveAcks.length > 0;
   }
 
+  /**
+   * Bytes to write now: handshake frames queued by send(), then (READY) keepalive acks, a
+   * keepalive, messages (seq assigned as they are written) up to `maxBytes`, and an ACK when
+   * messages arrived that no outgoing header acknowledged. Frames go into one TxBatch (small
+   * pieces in a slab, large payloads referenced), so a run of small messages is one buffer.
+   */
   takeTransmit(now: number, maxBytes: number): Buffer[] | undefined {
     if (this.blocked) return undefined;
-    let out = this.pending;
-    let bytes = this.pendingBytes;
-    this.pending = [];
-    this.pendingBytes = 0;
-    if (this.state === 'READY' && !this.replacing && this.enc) {
+    const b = this.batch;
+    if (this.pending.length) {
+      b.refs(this.pending);
+      this.pending = [];
+      this.pendingBytes = 0;
+    }
+    const enc = this.enc;
+    if (this.state === 'READY' && !this.replacing && enc) {
       const c = this.conn;
       const s = c.session;
-      const enc = this.enc;
-      const put = (tag: number, payload: Buffer): boolean => {
-        if (this.ctx.interceptor) {
-          let ok = true;
-          const go = (): void => {
-            for (const b of enc.encode(tag, [payload])) {
-              this.pending.push(b);
-              this.pendingBytes += b.length;
-            }
-          };
-          if (!this.intercept(`${tagName(tag)}:w`, go, go)) ok = false;
-          if (!ok) return false;
-        }
-        for (const b of enc.encode(tag, [payload])) {
-          out.push(b);
-          bytes += b.length;
-        }
-        return true;
-      };
+      const ic = this.ctx.interceptor !== undefined;
       while (s.keepaliveAcks.length) {
-        const st = s.keepaliveAcks.shift()!;
-        if (!put(Tag.KEEPALIVE2_ACK, F.encodeKeepalive2Ack({ stamp: st }))) return this.afterIntercept(out);
+        const payload = F.encodeKeepalive2Ack({ stamp: s.keepaliveAcks.shift()! });
+        if (ic && !this.interceptTx(Tag.KEEPALIVE2_ACK, () => enc.encode(Tag.KEEPALIVE2_ACK, [payload]))) return this.afterIntercept(b);
+        enc.encodeTo(b, Tag.KEEPALIVE2_ACK, payload);
       }
       if (s.keepalivePending) {
         s.keepalivePending = false;
         this.lastKeepaliveSent = now;
         c.stats.keepalivesSent++;
-        if (!put(Tag.KEEPALIVE2, F.encodeKeepalive2({ stamp: utimeFromMs(now) }))) return this.afterIntercept(out);
+        const payload = F.encodeKeepalive2({ stamp: utimeFromMs(now) });
+        if (ic && !this.interceptTx(Tag.KEEPALIVE2, () => enc.encode(Tag.KEEPALIVE2, [payload]))) return this.afterIntercept(b);
+        enc.encodeTo(b, Tag.KEEPALIVE2, payload);
       }
       const lossy = c.policy.lossy;
-      while (bytes < maxBytes) {
+      const h = this.txHeader;
+      const logMsgs = this.ctx.log.level >= 5;
+      while (b.bytes < maxBytes) {
         const m = s.takeNext(lossy);
         if (!m) break;
-        const frame = this.encodeMessage(m, s.inSeq);
-        if (this.ctx.interceptor) {
-          let ok = true;
-          const go = (): void => {
-            for (const b of frame) {
-              this.pending.push(b);
-              this.pendingBytes += b.length;
-            }
-          };
-          if (!this.intercept('MESSAGE:w', go, go)) ok = false;
-          if (!ok) return this.afterIntercept(out);
-        }
-        for (const b of frame) {
-          out.push(b);
-          bytes += b.length;
-        }
+        h.seq = m.seq;
+        h.tid = m.tid;
+        h.type = m.type;
+        h.priority = m.priority;
+        h.version = m.version;
+        h.dataOff = m.dataOff;
+        h.ackSeq = s.inSeq;
+        h.compatVersion = m.compatVersion;
+        if (ic && !this.interceptTx(Tag.MESSAGE, () => enc.encodeMessage(h, m.front, m.middle, m.data, MSG_ALIGN))) return this.afterIntercept(b);
+        enc.encodeMessageTo(b, h, m.front, m.middle, m.data);
         c.stats.msgsOut++;
-        if (this.ctx.log.level >= 5) this.log(5, () => ` >> MESSAGE seq=${m.seq} type=${m.type} ${m.payloadLength} bytes`);
+        if (logMsgs) this.log(5, () => ` >> MESSAGE seq=${m.seq} type=${m.type} ${m.payloadLength} bytes`);
         if (TRACE.frame) TRACE.frame(this.ctx, c, 'tx', Tag.MESSAGE, m.payloadLength);
       }
       if (s.ackLeft > 0) {
         s.ackLeft = 0;
-        if (!put(Tag.ACK, F.encodeAck({ seq: s.inSeq }))) return this.afterIntercept(out);
+        const payload = F.encodeAck({ seq: s.inSeq });
+        if (ic && !this.interceptTx(Tag.ACK, () => enc.encode(Tag.ACK, [payload]))) return this.afterIntercept(b);
+        enc.encodeTo(b, Tag.ACK, payload);
       }
     }
-    if (!out.length) return undefined;
-    this.conn.stats.bytesOut += bytes;
+    if (b.empty) return undefined;
+    this.conn.stats.bytesOut += b.bytes;
     this.conn.lastActive = now;
-    return out;
+    return b.take();
+  }
+
+  /**
+   * Breakpoint `TAG:w` for a frame about to be written. Returns true to go on. On BLOCK the frame
+   * (encoded by `encode`) waits in `pending` until unblock(); on STALL it is written first.
+   */
+  private interceptTx(tag: number, encode: () => Buffer[]): boolean {
+    const park = (): void => {
+      for (const x of encode()) {
+        this.pending.push(x);
+        this.pendingBytes += x.length;
+      }
+    };
+    return this.intercept(`${tagName(tag)}:w`, park, park);
   }
 
   /** After a breakpoint interrupted transmit building: keep what was built unless we faulted. */
-  private afterIntercept(out: Buffer[]): Buffer[] | undefined {
+  private afterIntercept(b: TxBatch): Buffer[] | undefined {
+    const out = b.take();
     if (this.state === 'CLOSED' || this.conn.tid === undefined) return undefined;
-    if (this.blocked) {
-      // frames already built go out; the parked one is in `pending` for after unblock
-      return out.length ? out : undefined;
-    }
+    // blocked: frames already built go out; the parked one is in `pending` for after unblock
+    if (this.blocked) return out.length ? out : undefined;
     return undefined;
   }
 
@@ -757,7 +764,9 @@ export class ProtocolV2 implements WireProtocol {
     c.stats.faults++;
     this.log(1, () => ` fault ${err.code}: ${err.message}`);
     this.ctx.emit({ kind: 'fault', conn: c.id, error: err, state: st });
-    if (c.policy.lossy && !isConnectingState(st)) {
+    // (a lossy connector told to WAIT lost a connect race: the peer's connection will adopt it,
+    // so back off like a lossless one instead of closing — see acceptor.ts raceExisting)
+    if (c.policy.lossy && !isConnectingState(st) && st !== 'WAIT') {
       this.stopWithReset(err);
       return;
     }
