@@ -89,7 +89,7 @@ export class MessengerCore implements CoreContext {
   private readonly io = new Deque<IoCommand>();
   private readonly events = new Deque<MsgrEvent>();
   readonly dispatchThrottle: Throttle;
-  private readonly policyThrottles = new Map<number, { messages?: Throttle; bytes?: Throttle }>();
+  private readonly policyThrottles = new Map<number, ThrottleSet>();
   /** the loopback connection (messages to ourselves) */
   readonly localConn: Conn;
   private localSeq = 0n;
@@ -653,12 +653,14 @@ export class MessengerCore implements CoreContext {
     let t = this.policyThrottles.get(c.peerType);
     if (!t) {
       const lim = c.policy.throttle;
-      t = {};
-      if (lim?.messages) t.messages = new Throttle(`policy-messages-${c.peerType}`, lim.messages);
-      if (lim?.bytes) t.bytes = new Throttle(`policy-bytes-${c.peerType}`, lim.bytes);
+      t = {
+        messages: lim?.messages ? new Throttle(`policy-messages-${c.peerType}`, lim.messages) : undefined,
+        bytes: lim?.bytes ? new Throttle(`policy-bytes-${c.peerType}`, lim.bytes) : undefined,
+        dispatch: this.dispatchThrottle,
+      };
       this.policyThrottles.set(c.peerType, t);
     }
-    return { messages: t.messages, bytes: t.bytes, dispatch: this.dispatchThrottle };
+    return t;
   }
 
   releaseThrottle(t: ThrottleToken): void {

@@ -57,31 +57,39 @@ export class ReadThrottle {
   waiting = false;
   /** when the last wait ended (timers count the peer's silence from here, not from the pause) */
   resumedAt = 0;
+  /** the release callback registered while waiting (stale ones are ignored) */
   private wake: (() => void) | undefined;
 
+  /** `onWake` runs when a wait ends (the protocol resumes reads there) */
   constructor(
     private readonly conn: Conn,
     private readonly ctx: CoreContext,
+    private readonly onWake: () => void,
   ) {}
 
-  /** Take units for a message of `bytes` payload bytes; false = wait (onWake runs later). */
-  take(bytes: number, onWake: () => void): boolean {
+  /**
+   * Take units for a message of `bytes` payload bytes; false = wait (onWake runs later).
+   * Per-message hot path: no closure unless it has to wait.
+   */
+  take(bytes: number): boolean {
     const set = this.ctx.throttlesFor(this.conn);
-    let gotMsg = false;
-    let gotBytes = false;
-    const undo = (): void => {
-      if (gotMsg) set.messages!.put(1);
-      if (gotBytes) set.bytes!.put(bytes);
-    };
-    if (set.messages && !(gotMsg = set.messages.tryGet(1))) return this.park(set.messages, undo, onWake);
-    if (set.bytes && !(gotBytes = set.bytes.tryGet(bytes))) return this.park(set.bytes, undo, onWake);
-    if (!set.dispatch.tryGet(bytes)) return this.park(set.dispatch, undo, onWake);
-    this.held = { set, bytes, messages: set.messages ? 1 : 0 };
+    const m = set.messages;
+    const b = set.bytes;
+    if (m !== undefined && !m.tryGet(1)) return this.park(m);
+    if (b !== undefined && !b.tryGet(bytes)) {
+      if (m !== undefined) m.put(1);
+      return this.park(b);
+    }
+    if (!set.dispatch.tryGet(bytes)) {
+      if (m !== undefined) m.put(1);
+      if (b !== undefined) b.put(bytes);
+      return this.park(set.dispatch);
+    }
+    this.held = { set, bytes, messages: m !== undefined ? 1 : 0 };
     return true;
   }
 
-  private park(t: { onRelease(cb: () => void): void }, undo: () => void, onWake: () => void): boolean {
-    undo();
+  private park(t: { onRelease(cb: () => void): void }): boolean {
     this.waiting = true;
     this.ctx.pauseTransport(this.conn);
     const wake = (): void => {
@@ -90,7 +98,7 @@ export class ReadThrottle {
       this.waiting = false;
       // the pause was ours: the peer's silence is counted from now
       this.resumedAt = this.ctx.now;
-      onWake();
+      this.onWake();
     };
     this.wake = wake;
     t.onRelease(wake);

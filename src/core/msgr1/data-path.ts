@@ -35,7 +35,7 @@ export function readRecord(p: ProtocolV1, now: number): boolean {
   if (!p.throttle.held && dec.peekTag(rx) === Msgr1Tag.MSG) {
     const h = dec.readHeader(rx);
     if (!h) return false;
-    if (!p.throttle.take(h.frontLen + h.middleLen + h.dataLen, () => p.onThrottleWake(p.ctx.now))) {
+    if (!p.throttle.take(h.frontLen + h.middleLen + h.dataLen)) {
       p.log(10, () => ` throttle full, pausing reads`);
       return false;
     }
@@ -133,8 +133,8 @@ function handleMessage(p: ProtocolV1, rec: Extract<Msgr1Record, { kind: 'message
 function handleAck(p: ProtocolV1, seq: bigint): void {
   const c = p.conn;
   if (c.policy.lossy) return;
-  const acked = c.session.handleAck(seq);
-  if (acked.length) p.ctx.emit({ kind: 'acked', conn: c.id, count: acked.length });
+  const n = c.session.handleAck(seq);
+  if (n > 0) p.ctx.emit({ kind: 'acked', conn: c.id, count: n });
 }
 
 /** Anything to write on an open connection? */

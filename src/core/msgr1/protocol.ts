@@ -81,7 +81,7 @@ export class ProtocolV1 implements WireProtocol, ProtoHost {
     readonly conn: Conn,
     readonly ctx: CoreContext,
   ) {
-    this.throttle = new ReadThrottle(conn, ctx);
+    this.throttle = new ReadThrottle(conn, ctx, () => this.onThrottleWake(this.ctx.now));
   }
 
   get stateName(): string {

@@ -20,7 +20,7 @@ import type { Conn, WireProtocol } from '../conn.ts';
 import type { CoreContext, ThrottleToken } from '../context.ts';
 import type { Breakpoint } from '../interceptor.ts';
 import { TRACE } from '../log.ts';
-import { connDeadline, connTick, interceptAt, type TimerPhase } from '../proto-common.ts';
+import { ReadThrottle, connDeadline, connTick, interceptAt, type TimerPhase } from '../proto-common.ts';
 import { nextBackoff } from '../session/backoff.ts';
 import { tryDecodeBanner, encodeBanner } from './banner.ts';
 import { FrameDecoder, type Frame, type Preamble } from './frame-decoder.ts';
@@ -113,11 +113,8 @@ export class ProtocolV2 implements WireProtocol {
   blocked: (() => void) | undefined;
   /** an injected internal delay ends at this time (0 = parked until unblock()) */
   blockedUntil = 0;
-  /** the current MESSAGE holds throttle units (taken after its preamble) */
-  held: ThrottleToken | undefined;
-  /** waiting for throttle units (socket paused) */
-  throttleWaiting = false;
-  private throttleWake: (() => void) | undefined;
+  /** read throttle: units for the current MESSAGE are taken after its preamble (shared with msgr1) */
+  readonly throttle: ReadThrottle;
   lastKeepaliveSent = 0;
   /** the transport closed while blocked */
   private closedWhileBlocked: Error | undefined | null = null;
@@ -125,7 +122,9 @@ export class ProtocolV2 implements WireProtocol {
   constructor(
     readonly conn: Conn,
     readonly ctx: CoreContext,
-  ) {}
+  ) {
+    this.throttle = new ReadThrottle(conn, ctx, () => this.onThrottleWake());
+  }
 
   get stateName(): string {
     return this.state;
@@ -329,7 +328,7 @@ export class ProtocolV2 implements WireProtocol {
 
   private processInner(now: number): void {
     for (;;) {
-      if (this.blocked || this.throttleWaiting) return;
+      if (this.blocked || this.throttle.waiting) return;
       const st = this.state;
       if (st === 'BANNER_CONNECTING' || st === 'BANNER_ACCEPTING') {
         const b = tryDecodeBanner(this.rx);
@@ -342,19 +341,26 @@ export class ProtocolV2 implements WireProtocol {
         handle();
         continue;
       }
-      if (!readsFrames(st) || !this.dec) return;
-      if (st === 'READY' && !this.held) {
-        const pre = this.dec.readPreamble(this.rx);
+      const dec = this.dec;
+      if (dec === undefined || !readsFrames(st)) return;
+      if (st === 'READY' && this.throttle.held === undefined) {
+        const pre = dec.readPreamble(this.rx);
         if (!pre) return;
-        if (pre.tag === Tag.MESSAGE && !this.takeThrottles(pre, now)) return;
+        if (pre.tag === Tag.MESSAGE && !this.takeThrottles(pre)) return;
       }
-      const frame = this.dec.readFrame(this.rx);
+      const frame = dec.readFrame(this.rx);
       if (!frame) return;
       if (this.rxRecord && frame.raw) this.rxRecord.push(frame.raw);
-      const handle = (): void => this.handleFrame(frame, now);
-      if (!this.intercept(`${tagName(frame.tag)}:r`, handle, STALLED_READ)) return;
-      handle();
+      // per-frame hot path: no closure unless a test interceptor is installed
+      if (this.ctx.interceptor !== undefined && !this.interceptRx(frame, now)) return;
+      this.handleFrame(frame, now);
     }
+  }
+
+  /** Breakpoint `TAG:r` for a frame just read; true = handle it now. */
+  private interceptRx(frame: Frame, now: number): boolean {
+    const handle = (): void => this.handleFrame(frame, now);
+    return this.intercept(`${tagName(frame.tag)}:r`, handle, STALLED_READ);
   }
 
   private handleBanner(supported: bigint, required: bigint, now: number): void {
@@ -384,7 +390,7 @@ export class ProtocolV2 implements WireProtocol {
   private handleFrame(frame: Frame, now: number): void {
     const tag = frame.tag;
     const seg0 = frame.segments[0] ?? EMPTY;
-    this.log(5, () => ` << ${tagName(tag)} len=${seg0.length}`);
+    if (this.ctx.log.level >= 5) this.log(5, () => ` << ${tagName(tag)} len=${seg0.length}`);
     if (TRACE.frame) TRACE.frame(this.ctx, this.conn, 'rx', tag, frame.segments.reduce((n, b) => n + b.length, 0));
     switch (tag) {
       case Tag.MESSAGE:
@@ -424,64 +430,32 @@ export class ProtocolV2 implements WireProtocol {
 
   // ------------------------------------------------------------------ READY: messages
 
-  private takeThrottles(pre: Preamble, now: number): boolean {
+  private takeThrottles(pre: Preamble): boolean {
     if (this.state !== 'READY') {
       throw new MsgrError('ERR_FRAME_UNEXPECTED', `MESSAGE in state ${this.state}`, { origin: 'remote' });
     }
     let bytes = 0;
     for (let i = 1; i < pre.numSegments; i++) bytes += pre.lengths[i]!;
-    const set = this.ctx.throttlesFor(this.conn);
-    let gotMsg = false;
-    let gotBytes = false;
-    const undo = (): void => {
-      if (gotMsg) set.messages!.put(1);
-      if (gotBytes) set.bytes!.put(bytes);
-    };
-    if (set.messages && !(gotMsg = set.messages.tryGet(1))) return this.waitThrottle(set.messages, undo, now);
-    if (set.bytes && !(gotBytes = set.bytes.tryGet(bytes))) return this.waitThrottle(set.bytes, undo, now);
-    if (!set.dispatch.tryGet(bytes)) return this.waitThrottle(set.dispatch, undo, now);
-    this.held = { set, bytes, messages: set.messages ? 1 : 0 };
-    return true;
-  }
-
-  private waitThrottle(t: { onRelease(cb: () => void): void }, undo: () => void, now: number): boolean {
-    undo();
-    this.throttleWaiting = true;
-    this.ctx.pauseTransport(this.conn);
-    this.log(10, () => ` throttle full, pausing reads`);
-    const wake = (): void => {
-      if (this.throttleWake !== wake) return;
-      this.throttleWake = undefined;
-      this.throttleWaiting = false;
-      if (this.state !== 'READY') return;
-      // the pause was ours: the peer's silence is counted from now
-      const t = Math.max(now, this.ctx.now);
-      this.readsResumedAt = t;
-      this.ctx.resumeTransport(this.conn);
-      this.process(t);
-    };
-    this.throttleWake = wake;
-    t.onRelease(wake);
+    if (this.throttle.take(bytes)) return true;
+    if (this.ctx.log.level >= 10) this.log(10, () => ` throttle full, pausing reads`);
     return false;
   }
 
+  private onThrottleWake(): void {
+    if (this.state !== 'READY') return;
+    this.ctx.resumeTransport(this.conn);
+    this.process(this.ctx.now);
+  }
+
   releaseHeld(): void {
-    if (this.held) {
-      this.ctx.releaseThrottle(this.held);
-      this.held = undefined;
-    }
-    if (this.throttleWaiting) {
-      this.throttleWaiting = false;
-      this.throttleWake = undefined;
-    }
+    this.throttle.release();
   }
 
   private handleMessage(frame: Frame, now: number): void {
     this.expectReady(Tag.MESSAGE);
     const segs = frame.segments;
     const h = decodeHeader2(segs[0] ?? EMPTY);
-    const token = this.held;
-    this.held = undefined;
+    const token = this.throttle.takeHeld();
     const c = this.conn;
     const s = c.session;
     const verdict = s.judgeIncoming(h.seq);
@@ -518,7 +492,7 @@ export class ProtocolV2 implements WireProtocol {
     msg.flags = h.flags;
     s.accept(h.seq, c.policy.lossy);
     c.stats.msgsIn++;
-    this.log(5, () => ` received message seq=${h.seq} type=${h.type} ${msg.payloadLength} bytes`);
+    if (this.ctx.log.level >= 5) this.log(5, () => ` received message seq=${h.seq} type=${h.type} ${msg.payloadLength} bytes`);
     this.ctx.emit({ kind: 'dispatch', conn: c.id, msg, throttle: token });
     this.handleAck(h.ackSeq);
     if (!c.policy.lossy) this.ctx.markDirty(c);
@@ -528,8 +502,8 @@ export class ProtocolV2 implements WireProtocol {
   handleAck(seq: bigint): void {
     const c = this.conn;
     if (c.policy.lossy) return;
-    const acked = c.session.handleAck(seq);
-    if (acked.length) this.ctx.emit({ kind: 'acked', conn: c.id, count: acked.length });
+    const n = c.session.handleAck(seq);
+    if (n > 0) this.ctx.emit({ kind: 'acked', conn: c.id, count: n });
   }
 
   // ------------------------------------------------------------------ transmit
@@ -677,10 +651,12 @@ export class ProtocolV2 implements WireProtocol {
 
   /** Our own read throttle holds reads back (timers: the silence is ours, not the peer's). */
   get readsPaused(): boolean {
-    return this.throttleWaiting;
+    return this.throttle.waiting;
   }
   /** when our throttle last let reads go on (the peer's silence counts from here) */
-  readsResumedAt = 0;
+  get readsResumedAt(): number {
+    return this.throttle.resumedAt;
+  }
 
   nextDeadline(): number | undefined {
     if (this.blocked) return this.blockedUntil || undefined;

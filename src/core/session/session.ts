@@ -68,17 +68,17 @@ export class Session {
     return m;
   }
 
-  /** Trim the sent list up to and including `seq`. Returns the acknowledged messages. */
-  handleAck(seq: bigint): Message[] {
-    const acked: Message[] = [];
+  /** Trim the sent list up to and including `seq`. Returns how many messages that acknowledged. */
+  handleAck(seq: bigint): number {
+    let n = 0;
     for (;;) {
       const m = this.sent.peek();
       if (!m || m.seq > seq) break;
       this.sent.shift();
       this.sentBytes -= m.payloadLength;
-      acked.push(m);
+      n++;
     }
-    return acked;
+    return n;
   }
 
   /** Ceph requeue_sent: put the sent list back at the front of HIGHEST and rewind out_seq. */
