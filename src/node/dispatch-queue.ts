@@ -33,8 +33,35 @@ export class DispatchQueue {
   }
 
   push(msg: Message, conn: Connection, token: ThrottleToken | undefined): void {
+    if (!this.busy && this.q.size === 0 && !conn.isClosed) {
+      // fast path: nothing queued ahead, deliver at once (no queue item, two clock reads)
+      this.deliverNow(msg, conn, token);
+      return;
+    }
     this.q.push({ msg, conn, token, at: performance.now() });
     if (!this.busy) this.drain();
+  }
+
+  private deliverNow(msg: Message, conn: Connection, token: ThrottleToken | undefined): void {
+    const t0 = performance.now();
+    const r = this.callDispatchers(msg, conn, t0);
+    if (r) {
+      this.busy = true;
+      const it: Item = { msg, conn, token, at: t0 };
+      r.then(
+        () => this.finish(it),
+        (e: unknown) => {
+          this.m.reportDispatchError(e, conn);
+          this.finish(it);
+        },
+      );
+      return;
+    }
+    this.delivered++;
+    const lat = this.m.shellCounters.dispatchLatency;
+    lat.count++;
+    lat.sumMs += performance.now() - t0;
+    if (token) this.m.core.dispatchComplete(token);
   }
 
   clear(): void {
@@ -88,20 +115,34 @@ export class DispatchQueue {
 
   /** Call dispatchers in order until one handles the message; a Promise result is awaited. */
   private deliver(it: Item): Promise<unknown> | undefined {
-    this.m.emit('message', it.msg, it.conn);
-    for (const d of this.m.dispatcherList) {
+    return this.callDispatchers(it.msg, it.conn, performance.now());
+  }
+
+  /** `t0`: performance.now() just before; the time spent in dispatchers is counted from it. */
+  private callDispatchers(msg: Message, conn: Connection, t0: number): Promise<unknown> | undefined {
+    const m = this.m;
+    if (m.listenerCount('message') > 0) m.emit('message', msg, conn);
+    const list = m.dispatcherList;
+    for (let i = 0; i < list.length; i++) {
+      const d = list[i]!;
       if (!d.dispatch) continue;
       try {
-        const t0 = performance.now();
-        const r = d.dispatch(it.msg, it.conn);
-        this.m.shellCounters.dispatchMs += performance.now() - t0;
-        if (r && typeof (r as Promise<unknown>).then === 'function') return r as Promise<unknown>;
-        if (r !== false) return undefined;
+        const r = d.dispatch(msg, conn);
+        if (r && typeof (r as Promise<unknown>).then === 'function') {
+          m.shellCounters.dispatchMs += performance.now() - t0;
+          return r as Promise<unknown>;
+        }
+        if (r !== false) {
+          m.shellCounters.dispatchMs += performance.now() - t0;
+          return undefined;
+        }
       } catch (e) {
-        this.m.reportDispatchError(e, it.conn);
+        m.shellCounters.dispatchMs += performance.now() - t0;
+        m.reportDispatchError(e, conn);
         return undefined;
       }
     }
+    m.shellCounters.dispatchMs += performance.now() - t0;
     return undefined;
   }
 }

@@ -128,25 +128,24 @@ export class SecureTx {
       return;
     }
     const c = this.begin();
-    let run: Buffer[] | undefined;
+    // runs of small parts [from, i) are joined; no closure here (this runs for every frame)
+    let from = -1;
     let runLen = 0;
-    const flush = (): void => {
-      if (run === undefined) return;
-      out.push(c.update(run.length === 1 ? run[0]! : Buffer.concat(run, runLen)));
-      run = undefined;
-      runLen = 0;
-    };
-    for (const p of parts) {
-      if (p.length === 0) continue;
-      if (p.length >= JOIN_MAX) {
-        flush();
-        out.push(c.update(p));
-      } else {
-        (run ??= []).push(p);
+    for (let i = 0; i <= parts.length; i++) {
+      const p = i < parts.length ? parts[i]! : undefined;
+      if (p !== undefined && p.length === 0) continue;
+      if (p !== undefined && p.length < JOIN_MAX) {
+        if (from < 0) from = i;
         runLen += p.length;
+        continue;
       }
+      if (from >= 0) {
+        out.push(c.update(joinRun(parts, from, i, runLen)));
+        from = -1;
+        runLen = 0;
+      }
+      if (p !== undefined) out.push(c.update(p));
     }
-    flush();
     c.final();
     out.push(c.getAuthTag());
   }
@@ -228,4 +227,20 @@ export function createSecureHandlers(
     tx: new SecureTx(key, txNonce, { rev1: opts.rev1 }),
     rx: new SecureRx(key, rxNonce, { rev1: opts.rev1 }),
   };
+}
+
+/** parts[from..to) (empty ones skipped) as one buffer: the part itself when it is the only one. */
+function joinRun(parts: readonly Buffer[], from: number, to: number, len: number): Buffer {
+  let only: Buffer | undefined;
+  let count = 0;
+  for (let i = from; i < to; i++) {
+    if (parts[i]!.length === 0) continue;
+    only = parts[i];
+    count++;
+  }
+  if (count === 1 && only !== undefined) return only;
+  const b = Buffer.allocUnsafe(len);
+  let o = 0;
+  for (let i = from; i < to; i++) o += parts[i]!.copy(b, o);
+  return b;
 }
