@@ -9,7 +9,7 @@ import { addrEquals, compareAddr, isBlankIp, pickAddr, AddrType, type EntityAddr
 import { MSGR2_REQUIRED } from '../../encoding/types/features.ts';
 import { Errno, MsgrError } from '../../errors.ts';
 import { authSignature } from '../auth/signature.ts';
-import { sigEquals } from './protocol.ts';
+import { sigEquals } from './auth-meta.ts';
 import { ConMode, pickConMode } from '../auth/types.ts';
 import type { Conn } from '../conn.ts';
 import { randomNonZeroU64 } from '../random.ts';

@@ -9,7 +9,7 @@ import { EntityType } from '../../encoding/types/entity-name.ts';
 import { MSGR2_REQUIRED } from '../../encoding/types/features.ts';
 import { Errno, MsgrError, isMsgrError } from '../../errors.ts';
 import { authSignature } from '../auth/signature.ts';
-import { sigEquals } from './protocol.ts';
+import { sigEquals } from './auth-meta.ts';
 import { ConMode } from '../auth/types.ts';
 import { Policy } from '../session/policy.ts';
 import { randomNonZeroU64 } from '../random.ts';

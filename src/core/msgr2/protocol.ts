@@ -3,72 +3,37 @@
  * connection; it survives socket faults (per-socket state is reset on each new transport) and
  * may be handed a socket accepted by another connection (reuse on race / reconnect).
  *
- * This file holds the machine's state, the read loop, the READY data path (messages, acks,
- * keepalives), transmit building and the fault procedure. The handshake handlers live in
- * connector.ts (client role) and acceptor.ts (server role).
+ * This file holds the machine's state, breakpoints, transport events, timers and lifecycle. The
+ * rest are functions of it: the read loop (read-loop.ts), the READY receive path (ready-rx.ts),
+ * transmit building (ready-tx.ts), the fault procedure (fault.ts), and the handshake handlers of
+ * each role (connector.ts, acceptor.ts).
  */
 import { Buffer } from 'node:buffer';
-import { timingSafeEqual } from 'node:crypto';
 import { ByteQueue } from '../../encoding/byte-queue.ts';
 import { formatAddr, formatAddrVec, type EntityAddr } from '../../encoding/types/entity-addr.ts';
 import { formatEntityNameT } from '../../encoding/types/entity-name.ts';
-import { utimeFromMs, utimeToMs } from '../../encoding/types/utime.ts';
 import { MsgrError, isMsgrError, toMsgrError } from '../../errors.ts';
-import { Message } from '../../messages/message.ts';
-import type { AuthClientHandler, AuthServerHandler } from '../auth/types.ts';
+import type { Message } from '../../messages/message.ts';
 import type { Conn, WireProtocol } from '../conn.ts';
-import type { CoreContext, ThrottleToken } from '../context.ts';
+import type { CoreContext } from '../context.ts';
 import type { Breakpoint } from '../interceptor.ts';
 import { TRACE } from '../log.ts';
 import { ReadThrottle, connDeadline, connTick, interceptAt, type TimerPhase } from '../proto-common.ts';
-import { nextBackoff } from '../session/backoff.ts';
-import { tryDecodeBanner, encodeBanner } from './banner.ts';
-import { FrameDecoder, type Frame, type Preamble } from './frame-decoder.ts';
-import { FrameEncoder } from './frame-encoder.ts';
-import * as F from './frames.ts';
-import { HEADER2_LEN, decodeHeader2, encodeHeader2, type MsgHeader2 } from './header2.ts';
+import { encodeBanner } from './banner.ts';
+import type { FrameDecoder } from './frame-decoder.ts';
+import type { FrameEncoder } from './frame-encoder.ts';
+import type { MsgHeader2 } from './header2.ts';
 import { TxBatch } from './tx-batch.ts';
-import { Tag, tagName } from './tags.ts';
-import { type V2State, isAcceptingState, isConnectingState, readsFrames } from './states.ts';
-import { handleConnectorFrame, startClientBanner } from './connector.ts';
-import { handleAcceptorFrame } from './acceptor.ts';
+import { tagName } from './tags.ts';
+import { type V2State, isAcceptingState, isConnectingState } from './states.ts';
+import { startClientBanner } from './connector.ts';
+import { freshAuth, type AuthMeta } from './auth-meta.ts';
+import { readLoop } from './read-loop.ts';
+import { handleAck } from './ready-rx.ts';
+import { encodeMessage, takeTransmit } from './ready-tx.ts';
+import { fault } from './fault.ts';
 
-/** Constant-time comparison of two AUTH_SIGNATUREs. */
-export function sigEquals(a: Buffer, b: Buffer): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-const EMPTY = Buffer.alloc(0);
-/** the "operation" a STALL at a read breakpoint completes: the bytes were already consumed */
-const STALLED_READ = (): void => {};
-const MSG_ALIGN = [8, 8, 8, 4096] as const;
-
-/** Auth material of the current socket. */
-export interface AuthMeta {
-  method: number;
-  conMode: number;
-  sessionKey: Buffer | undefined;
-  connectionSecret: Buffer | undefined;
-  client: AuthClientHandler | undefined;
-  server: AuthServerHandler | undefined;
-  /** methods the server rejected on this connection attempt */
-  rejected: Set<number>;
-  /** signature we expect from the peer (HMAC of our own pre-auth bytes) */
-  expectedPeerSig: Buffer | undefined;
-}
-
-function freshAuth(): AuthMeta {
-  return {
-    method: 0,
-    conMode: 0,
-    sessionKey: undefined,
-    connectionSecret: undefined,
-    client: undefined,
-    server: undefined,
-    rejected: new Set(),
-    expectedPeerSig: undefined,
-  };
-}
+export { sigEquals, type AuthMeta } from './auth-meta.ts';
 
 export class ProtocolV2 implements WireProtocol {
   readonly version = 2 as const;
@@ -87,7 +52,7 @@ export class ProtocolV2 implements WireProtocol {
   /** the transmit batch (slab reused across writes) */
   readonly batch = new TxBatch();
   /** scratch header for outgoing messages */
-  private readonly txHeader: MsgHeader2 = {
+  readonly txHeader: MsgHeader2 = {
     seq: 0n,
     tid: 0n,
     type: 0,
@@ -318,107 +283,11 @@ export class ProtocolV2 implements WireProtocol {
   /** Consume whatever complete units the rx queue holds. */
   process(now: number): void {
     try {
-      this.processInner(now);
+      readLoop(this, now);
     } catch (e) {
       if (!isMsgrError(e)) throw e;
       this.log(1, () => ` ${e.code}: ${e.message}`);
       this.fault(e, now);
-    }
-  }
-
-  private processInner(now: number): void {
-    for (;;) {
-      if (this.blocked || this.throttle.waiting) return;
-      const st = this.state;
-      if (st === 'BANNER_CONNECTING' || st === 'BANNER_ACCEPTING') {
-        const b = tryDecodeBanner(this.rx);
-        if (!b) return;
-        if (this.rxRecord) this.rxRecord.push(b.raw);
-        const handle = (): void => this.handleBanner(b.supported, b.required, now);
-        // STALL on a read: the bytes were read; the frozen protocol never handles them
-        if (!this.intercept('BANNER_READ', handle, STALLED_READ)) return;
-        if (!this.intercept('BANNER_PAYLOAD_READ', handle, STALLED_READ)) return;
-        handle();
-        continue;
-      }
-      const dec = this.dec;
-      if (dec === undefined || !readsFrames(st)) return;
-      if (st === 'READY' && this.throttle.held === undefined) {
-        const pre = dec.readPreamble(this.rx);
-        if (!pre) return;
-        if (pre.tag === Tag.MESSAGE && !this.takeThrottles(pre)) return;
-      }
-      const frame = dec.readFrame(this.rx);
-      if (!frame) return;
-      if (this.rxRecord && frame.raw) this.rxRecord.push(frame.raw);
-      // per-frame hot path: no closure unless a test interceptor is installed
-      if (this.ctx.interceptor !== undefined && !this.interceptRx(frame, now)) return;
-      this.handleFrame(frame, now);
-    }
-  }
-
-  /** Breakpoint `TAG:r` for a frame just read; true = handle it now. */
-  private interceptRx(frame: Frame, now: number): boolean {
-    const handle = (): void => this.handleFrame(frame, now);
-    return this.intercept(`${tagName(frame.tag)}:r`, handle, STALLED_READ);
-  }
-
-  private handleBanner(supported: bigint, required: bigint, now: number): void {
-    const ours = this.ctx.config.ms_msgr2_rev1 ? 1n : 0n;
-    if ((required & ours) !== required) {
-      this.abort(new MsgrError('ERR_BANNER', `peer requires msgr2 features 0x${required.toString(16)}`, { origin: 'remote' }));
-      return;
-    }
-    this.rev1 = (supported & 1n) !== 0n && ours === 1n;
-    this.enc = new FrameEncoder({ rev1: this.rev1 });
-    this.dec = new FrameDecoder({ rev1: this.rev1, maxSegmentLength: this.ctx.config.ms_max_message_size });
-    this.dec.recording = true;
-    this.log(1, () => ` banner ok: peer supported=0x${supported.toString(16)} required=0x${required.toString(16)} rev1=${this.rev1}`);
-    const c = this.conn;
-    if (this.state === 'BANNER_CONNECTING') {
-      this.setState('HELLO_CONNECTING');
-      this.send(Tag.HELLO, F.encodeHello({ entityType: this.ctx.myName.type, peerAddr: c.targetAddr! }));
-    } else {
-      this.setState('HELLO_ACCEPTING');
-      const seen = c.socketPeerAddr ?? c.peerAddrs[0];
-      const peerAddr: EntityAddr = seen ? { ...seen, type: 2, nonce: 0 } : { type: 2, nonce: 0, family: 0, ip: '', port: 0 };
-      this.send(Tag.HELLO, F.encodeHello({ entityType: this.ctx.myName.type, peerAddr }));
-    }
-    void now;
-  }
-
-  private handleFrame(frame: Frame, now: number): void {
-    const tag = frame.tag;
-    const seg0 = frame.segments[0] ?? EMPTY;
-    if (this.ctx.log.level >= 5) this.log(5, () => ` << ${tagName(tag)} len=${seg0.length}`);
-    if (TRACE.frame) TRACE.frame(this.ctx, this.conn, 'rx', tag, frame.segments.reduce((n, b) => n + b.length, 0));
-    switch (tag) {
-      case Tag.MESSAGE:
-        return this.handleMessage(frame, now);
-      case Tag.ACK:
-        this.expectReady(tag);
-        this.handleAck(F.decodeAck(seg0).seq);
-        return;
-      case Tag.KEEPALIVE2: {
-        this.expectReady(tag);
-        const k = F.decodeKeepalive2(seg0);
-        const acks = this.conn.session.keepaliveAcks;
-        // bounded while our writes are stalled: a flood of KEEPALIVE2 keeps the newest 64 stamps
-        if (acks.length >= 64) acks.shift();
-        acks.push(k.stamp);
-        this.ctx.markDirty(this.conn);
-        return;
-      }
-      case Tag.KEEPALIVE2_ACK: {
-        this.expectReady(tag);
-        const k = F.decodeKeepalive2Ack(seg0);
-        this.ctx.emit({ kind: 'keepalive-ack', conn: this.conn.id, stampMs: utimeToMs(k.stamp) });
-        return;
-      }
-      default:
-        if (isAcceptingState(this.state)) return handleAcceptorFrame(this, frame, now);
-        if (isConnectingState(this.state)) return handleConnectorFrame(this, frame, now);
-        throw new MsgrError('ERR_FRAME_UNEXPECTED', `${tagName(tag)} in state ${this.state}`, { origin: 'remote' });
     }
   }
 
@@ -430,16 +299,6 @@ export class ProtocolV2 implements WireProtocol {
 
   // ------------------------------------------------------------------ READY: messages
 
-  private takeThrottles(pre: Preamble): boolean {
-    if (this.state !== 'READY') {
-      throw new MsgrError('ERR_FRAME_UNEXPECTED', `MESSAGE in state ${this.state}`, { origin: 'remote' });
-    }
-    let bytes = 0;
-    for (let i = 1; i < pre.numSegments; i++) bytes += pre.lengths[i]!;
-    if (this.throttle.take(bytes)) return true;
-    if (this.ctx.log.level >= 10) this.log(10, () => ` throttle full, pausing reads`);
-    return false;
-  }
 
   private onThrottleWake(): void {
     if (this.state !== 'READY') return;
@@ -451,59 +310,9 @@ export class ProtocolV2 implements WireProtocol {
     this.throttle.release();
   }
 
-  private handleMessage(frame: Frame, now: number): void {
-    this.expectReady(Tag.MESSAGE);
-    const segs = frame.segments;
-    const h = decodeHeader2(segs[0] ?? EMPTY);
-    const token = this.throttle.takeHeld();
-    const c = this.conn;
-    const s = c.session;
-    const verdict = s.judgeIncoming(h.seq);
-    if (verdict === 'old') {
-      if (token) this.ctx.releaseThrottle(token);
-      c.stats.duplicates++;
-      this.log(0, () => ` got old message ${h.seq} <= ${s.inSeq}, discarding`);
-      if (this.ctx.config.ms_die_on_old_message) {
-        throw new MsgrError('ERR_FRAME_INVALID', `old message seq ${h.seq} <= in_seq ${s.inSeq}`, { origin: 'remote' });
-      }
-      return;
-    }
-    if (verdict === 'skipped') {
-      c.stats.skipped++;
-      this.log(0, () => ` missed message? skipped from seq ${s.inSeq} to ${h.seq}`);
-      if (this.ctx.config.ms_die_on_skipped_message) {
-        if (token) this.ctx.releaseThrottle(token);
-        throw new MsgrError('ERR_FRAME_INVALID', `skipped seq ${s.inSeq} -> ${h.seq}`, { origin: 'remote' });
-      }
-    }
-    const msg = new Message({
-      type: h.type,
-      priority: h.priority,
-      version: h.version,
-      compatVersion: h.compatVersion,
-      tid: h.tid,
-      front: segs[1] ?? EMPTY,
-      middle: segs[2] ?? EMPTY,
-      data: segs[3] ?? EMPTY,
-      dataOff: h.dataOff,
-    });
-    msg.seq = h.seq;
-    msg.src = c.peerName;
-    msg.flags = h.flags;
-    s.accept(h.seq, c.policy.lossy);
-    c.stats.msgsIn++;
-    if (this.ctx.log.level >= 5) this.log(5, () => ` received message seq=${h.seq} type=${h.type} ${msg.payloadLength} bytes`);
-    this.ctx.emit({ kind: 'dispatch', conn: c.id, msg, throttle: token });
-    this.handleAck(h.ackSeq);
-    if (!c.policy.lossy) this.ctx.markDirty(c);
-    void now;
-  }
 
   handleAck(seq: bigint): void {
-    const c = this.conn;
-    if (c.policy.lossy) return;
-    const n = c.session.handleAck(seq);
-    if (n > 0) this.ctx.emit({ kind: 'acked', conn: c.id, count: n });
+    handleAck(this, seq);
   }
 
   // ------------------------------------------------------------------ transmit
@@ -516,114 +325,14 @@ export class ProtocolV2 implements WireProtocol {
     return s.hasQueued || s.ackLeft > 0 || s.keepalivePending || s.keepaliveAcks.length > 0;
   }
 
-  /**
-   * Bytes to write now: handshake frames queued by send(), then (READY) keepalive acks, a
-   * keepalive, messages (seq assigned as they are written) up to `maxBytes`, and an ACK when
-   * messages arrived that no outgoing header acknowledged. Frames go into one TxBatch (small
-   * pieces in a slab, large payloads referenced), so a run of small messages is one buffer.
-   */
   takeTransmit(now: number, maxBytes: number): Buffer[] | undefined {
-    if (this.blocked) return undefined;
-    const b = this.batch;
-    if (this.pending.length) {
-      b.refs(this.pending);
-      this.pending = [];
-      this.pendingBytes = 0;
-    }
-    const enc = this.enc;
-    if (this.state === 'READY' && !this.replacing && enc) {
-      const c = this.conn;
-      const s = c.session;
-      const ic = this.ctx.interceptor !== undefined;
-      while (s.keepaliveAcks.length) {
-        const payload = F.encodeKeepalive2Ack({ stamp: s.keepaliveAcks.shift()! });
-        if (ic && !this.interceptTx(Tag.KEEPALIVE2_ACK, () => enc.encode(Tag.KEEPALIVE2_ACK, [payload]))) return this.afterIntercept(b);
-        enc.encodeTo(b, Tag.KEEPALIVE2_ACK, payload);
-      }
-      if (s.keepalivePending) {
-        s.keepalivePending = false;
-        this.lastKeepaliveSent = now;
-        c.stats.keepalivesSent++;
-        const payload = F.encodeKeepalive2({ stamp: utimeFromMs(now) });
-        if (ic && !this.interceptTx(Tag.KEEPALIVE2, () => enc.encode(Tag.KEEPALIVE2, [payload]))) return this.afterIntercept(b);
-        enc.encodeTo(b, Tag.KEEPALIVE2, payload);
-      }
-      const lossy = c.policy.lossy;
-      const h = this.txHeader;
-      const logMsgs = this.ctx.log.level >= 5;
-      while (b.bytes < maxBytes) {
-        const m = s.takeNext(lossy);
-        if (!m) break;
-        h.seq = m.seq;
-        h.tid = m.tid;
-        h.type = m.type;
-        h.priority = m.priority;
-        h.version = m.version;
-        h.dataOff = m.dataOff;
-        h.ackSeq = s.inSeq;
-        h.compatVersion = m.compatVersion;
-        if (ic && !this.interceptTx(Tag.MESSAGE, () => enc.encodeMessage(h, m.front, m.middle, m.data, MSG_ALIGN))) return this.afterIntercept(b);
-        enc.encodeMessageTo(b, h, m.front, m.middle, m.data);
-        c.stats.msgsOut++;
-        if (logMsgs) this.log(5, () => ` >> MESSAGE seq=${m.seq} type=${m.type} ${m.payloadLength} bytes`);
-        if (TRACE.frame) TRACE.frame(this.ctx, c, 'tx', Tag.MESSAGE, m.payloadLength);
-      }
-      if (s.ackLeft > 0) {
-        s.ackLeft = 0;
-        const payload = F.encodeAck({ seq: s.inSeq });
-        if (ic && !this.interceptTx(Tag.ACK, () => enc.encode(Tag.ACK, [payload]))) return this.afterIntercept(b);
-        enc.encodeTo(b, Tag.ACK, payload);
-      }
-    }
-    if (b.empty) return undefined;
-    this.conn.stats.bytesOut += b.bytes;
-    this.conn.lastActive = now;
-    return b.take();
+    return takeTransmit(this, now, maxBytes);
   }
 
-  /**
-   * Breakpoint `TAG:w` for a frame about to be written. Returns true to go on. On BLOCK the frame
-   * (encoded by `encode`) waits in `pending` until unblock(); on STALL it is written first.
-   */
-  private interceptTx(tag: number, encode: () => Buffer[]): boolean {
-    const park = (): void => {
-      for (const x of encode()) {
-        this.pending.push(x);
-        this.pendingBytes += x.length;
-      }
-    };
-    return this.intercept(`${tagName(tag)}:w`, park, park);
-  }
 
-  /** After a breakpoint interrupted transmit building: keep what was built unless we faulted. */
-  private afterIntercept(b: TxBatch): Buffer[] | undefined {
-    const out = b.take();
-    if (this.state === 'CLOSED' || this.conn.tid === undefined) return undefined;
-    // blocked: frames already built go out; the parked one is in `pending` for after unblock
-    if (this.blocked) return out.length ? out : undefined;
-    return undefined;
-  }
 
   encodeMessage(m: Message, ackSeq: bigint): Buffer[] {
-    const h2 = Buffer.allocUnsafe(HEADER2_LEN);
-    encodeHeader2(
-      {
-        seq: m.seq,
-        tid: m.tid,
-        type: m.type,
-        priority: m.priority,
-        version: m.version,
-        dataPrePaddingLen: 0,
-        dataOff: m.dataOff,
-        ackSeq,
-        flags: 3,
-        compatVersion: m.compatVersion,
-        reserved: 0,
-      },
-      h2,
-      0,
-    );
-    return this.enc!.encode(Tag.MESSAGE, [h2, m.front, m.middle, m.data], MSG_ALIGN);
+    return encodeMessage(this, m, ackSeq);
   }
 
   // ------------------------------------------------------------------ queue / keepalive
@@ -732,58 +441,8 @@ export class ProtocolV2 implements WireProtocol {
     this.ctx.emit({ kind: 'remote-reset', conn: this.conn.id, discarded: discarded.length });
   }
 
-  /** Ceph ProtocolV2::_fault. */
   fault(err: MsgrError, now = this.ctx.now): void {
-    const c = this.conn;
-    const st = this.state;
-    if (st === 'CLOSED' || st === 'NONE') return;
-    c.stats.faults++;
-    this.log(1, () => ` fault ${err.code}: ${err.message}`);
-    this.ctx.emit({ kind: 'fault', conn: c.id, error: err, state: st });
-    // (a lossy connector told to WAIT lost a connect race: the peer's connection will adopt it,
-    // so back off like a lossless one instead of closing — see acceptor.ts raceExisting)
-    if (c.policy.lossy && !isConnectingState(st) && st !== 'WAIT') {
-      this.stopWithReset(err);
-      return;
-    }
-    c.session.requeueSent();
-    if (!c.session.hasQueued && isAcceptingState(st) && !this.replacing) {
-      this.log(2, () => ` with nothing to send and in the half accept state just closed`);
-      this.stopWithReset(err);
-      return;
-    }
-    this.replacing = false;
-    this.ctx.closeTransport(c);
-    this.resetSocketState();
-    this.reconnecting = false;
-    if (c.policy.standby && !c.session.hasQueued && !c.session.keepalivePending && st !== 'WAIT') {
-      this.log(1, () => ` with nothing to send, going to standby`);
-      this.setState('STANDBY');
-      return;
-    }
-    if (c.policy.server || !c.targetAddr || c.targetAddr.port === 0) {
-      this.log(1, () => ` server, going to standby`);
-      this.setState('STANDBY');
-      return;
-    }
-    if (!isConnectingState(st) && st !== 'WAIT' && st !== 'SESSION_ACCEPTING') {
-      this.log(1, () => ` initiating reconnect`);
-      c.session.connectSeq++;
-      c.session.globalSeq = this.ctx.nextGlobalSeq();
-      this.backoffMs = 0;
-      this.connect(now);
-      return;
-    }
-    this.backoffMs = nextBackoff(
-      this.backoffMs,
-      { initialMs: this.ctx.config.ms_initial_backoff * 1000, maxMs: this.ctx.config.ms_max_backoff * 1000 },
-      st === 'WAIT',
-    );
-    if (c.session.serverCookie) c.session.connectSeq++;
-    c.session.globalSeq = this.ctx.nextGlobalSeq();
-    this.setState('START_CONNECT');
-    this.wakeAt = now + this.backoffMs;
-    this.log(1, () => ` waiting ${this.backoffMs} ms`);
+    fault(this, err, now);
   }
 
   describe(): string {
