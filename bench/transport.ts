@@ -104,7 +104,26 @@ async function one(impl: Impl, name: CaseName, scale: number): Promise<Result> {
 
 const fmt = (n: number | undefined, d = 0): string => (n === undefined || !Number.isFinite(n) ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
 
+const HELP = `usage: npm run bench -- [transport] [--json] [--quick] [--only IMPL,…] [--cases CASE,…]
+  IMPL: ${IMPLS.join(', ')}
+  CASE: ${Object.keys(CASES).join(', ')}
+`;
+
 export async function run(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--json' || a === '--quick') continue;
+    const list = a === '--only' ? (IMPLS as string[]) : a === '--cases' ? Object.keys(CASES) : undefined;
+    const bad = list === undefined ? [a] : (args[++i] ?? '').split(',').filter((x) => !list.includes(x));
+    if (bad.length) {
+      process.stderr.write(`bench transport: bad ${list ? a.slice(2) : 'option'} '${bad.join(',')}'\n${HELP}`);
+      return 2;
+    }
+  }
   const json = args.includes('--json');
   const quick = args.includes('--quick');
   const pick = (flag: string): string[] | undefined => {

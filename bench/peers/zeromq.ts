@@ -18,8 +18,9 @@ async function main(): Promise<void> {
     push.connect(`tcp://127.0.0.1:${a.port}`);
     for (let i = 0; i < a.count; i++) await push.send(payload);
     emit({ sent: a.count });
-    await new Promise((r) => setTimeout(r, 200));
-    push.close();
+    // stay alive until the orchestrator stops us: closing now would drop what is still queued
+    // (a run of 4 MiB messages is several seconds of queue)
+    return;
   } else if (a.role === 'echo') {
     const rep = new zmq.Reply();
     await rep.bind('tcp://127.0.0.1:*');
