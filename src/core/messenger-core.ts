@@ -7,58 +7,38 @@
  *
  *   inputs:  accepted / connected / received / closed / writable / tick / dispatchComplete
  *   outputs: pollIo / pollTransmit / pollEvent / nextTimeout
+ *
+ * Its parts: the registry (src/core/conn-registry.ts), the transports and write batches
+ * (transport-table.ts), the throttles (throttle-sets.ts), dispatches held back by fault
+ * injection (delayed-dispatch.ts) and the wire protocols (protocol-registry.ts).
  */
 import type { Buffer } from 'node:buffer';
-import { AddrType, BLANK_ADDR, formatAddrVec, isBlankIp, pickAddr, type EntityAddr } from '../encoding/types/entity-addr.ts';
+import { AddrType, BLANK_ADDR, formatAddrVec, isBlankIp, type EntityAddr } from '../encoding/types/entity-addr.ts';
 import type { EntityNameT } from '../encoding/types/entity-name.ts';
 import { MsgrError } from '../errors.ts';
 import type { Message } from '../messages/message.ts';
 import { AuthNoneClient, AuthNoneServer } from './auth/none.ts';
 import type { AuthClient, AuthServer } from './auth/types.ts';
 import { resolveConfig, type MsgrConfig } from './config.ts';
-import { Conn, type WireProtocol } from './conn.ts';
+import { Conn } from './conn.ts';
+import { ConnRegistry, addrKey, type RegistrySizes } from './conn-registry.ts';
 import type { CoreContext, ThrottleSet, ThrottleToken } from './context.ts';
+import type { CoreState, MessengerCoreOptions } from './core-options.ts';
+import { DelayedDispatches } from './delayed-dispatch.ts';
 import type { ConnId, IoCommand, MsgrEvent, Transmit, TransportId } from './events.ts';
+import { FaultInjector } from './inject.ts';
 import type { Interceptor } from './interceptor.ts';
 import { NULL_LOG, type LogSink } from './log.ts';
-import { ProtocolV2 } from './msgr2/protocol.ts';
-import type { RandomSource } from './random.ts';
-import { PolicySet, type Policy } from './session/policy.ts';
-import { Throttle } from './session/throttle.ts';
+import { pickTarget } from './protocol-registry.ts';
+import { randomU32, type RandomSource } from './random.ts';
 import { Deque } from './session/deque.ts';
-import { FaultInjector } from './inject.ts';
-import { randomU32 } from './random.ts';
+import { PolicySet, type Policy } from './session/policy.ts';
+import type { Throttle } from './session/throttle.ts';
+import { ThrottleSets } from './throttle-sets.ts';
+import { TransportTable } from './transport-table.ts';
 
-export interface MessengerCoreOptions {
-  name: EntityNameT;
-  /** the nonce in our addresses (random by default in the shell; never 0 for daemons) */
-  nonce: number;
-  config?: Partial<MsgrConfig>;
-  policies?: PolicySet;
-  authClient?: AuthClient;
-  authServer?: AuthServer;
-  random: RandomSource;
-  log?: LogSink;
-  interceptor?: Interceptor;
-}
-
-export type CoreState = 'created' | 'started' | 'stopped';
-
-/** Builds the wire protocol object of a connection (msgr2 built in; msgr1 registered by its module). */
-export type ProtocolFactory = (c: Conn, ctx: CoreContext) => WireProtocol;
-
-const protocolFactories: Partial<Record<1 | 2, ProtocolFactory>> = {
-  2: (c, ctx) => new ProtocolV2(c, ctx),
-};
-
-/** Make a wire protocol available to every messenger core (msgr1 registers itself here). */
-export function registerProtocol(version: 1 | 2, f: ProtocolFactory): void {
-  protocolFactories[version] = f;
-}
-
-function addrKey(addrs: readonly EntityAddr[]): string {
-  return formatAddrVec(addrs);
-}
+export type { MessengerCoreOptions, CoreState } from './core-options.ts';
+export { registerProtocol, type ProtocolFactory } from './protocol-registry.ts';
 
 export class MessengerCore implements CoreContext {
   now = 0;
@@ -74,32 +54,27 @@ export class MessengerCore implements CoreContext {
   readonly policies: PolicySet;
   private addrs: EntityAddr[];
   private globalSeq = 0n;
-  private nextConnId = 1;
-  private nextTid = 1;
-  /** registered connections by peer addrs */
-  private readonly conns = new Map<string, Conn>();
-  private readonly registryKey = new Map<Conn, string>();
-  /** every connection not yet reaped */
-  readonly all = new Map<ConnId, Conn>();
-  private readonly accepting = new Set<Conn>();
-  private readonly anonConns = new Set<Conn>();
-  private readonly reapQueue: Conn[] = [];
-  private readonly byTid = new Map<TransportId, Conn>();
-  private readonly dirty = new Set<Conn>();
-  private readonly io = new Deque<IoCommand>();
+  /** open transports, IO commands for the driver, connections with bytes to write */
+  private readonly transports = new TransportTable(this);
+  private readonly byTid = this.transports.byTid;
+  private readonly dirty = this.transports.dirty;
   private readonly events = new Deque<MsgrEvent>();
+  /** the connections: registered by peer addrs, accepting, anonymous, waiting for the reaper */
+  private readonly reg = new ConnRegistry(this.transports, this.events);
+  /** every connection not yet reaped */
+  readonly all = this.reg.all;
+  private readonly throttles: ThrottleSets;
   readonly dispatchThrottle: Throttle;
-  private readonly policyThrottles = new Map<number, ThrottleSet>();
   /** the loopback connection (messages to ourselves) */
   readonly localConn: Conn;
   private localSeq = 0n;
-  readonly counters = { reaped: 0, discarded: 0, accepted: 0, connects: 0 };
+  readonly counters = this.reg.counters;
   /** the per-connection stats of reaped connections, summed (perf counters outlive the reaper) */
-  readonly retiredStats: Partial<Record<keyof Conn['stats'], number>> = {};
+  readonly retiredStats = this.reg.retiredStats;
   /** random fault injection (ms_inject_*), when configured (also switched on by configChanged) */
   injector: FaultInjector | undefined;
   /** dispatches held back by ms_inject_delay_*, per connection, in order */
-  private readonly delayed = new Map<ConnId, Deque<{ at: number; ev: MsgrEvent }>>();
+  private readonly delayed = new DelayedDispatches(this, this.events);
 
   constructor(opts: MessengerCoreOptions) {
     this.config = resolveConfig(opts.config);
@@ -112,13 +87,11 @@ export class MessengerCore implements CoreContext {
     this.authClient = opts.authClient ?? new AuthNoneClient({ name: { type: opts.name.type, id: String(opts.name.num) } });
     this.authServer = opts.authServer ?? new AuthNoneServer({ nextGlobalId: () => this.nextGlobalSeq() + 4096n });
     this.addrs = [{ ...BLANK_ADDR, type: AddrType.ANY, nonce: this.nonce }];
-    this.dispatchThrottle = new Throttle('dispatch', this.config.ms_dispatch_throttle_bytes);
+    this.throttles = new ThrottleSets(this.config.ms_dispatch_throttle_bytes);
+    this.dispatchThrottle = this.throttles.dispatch;
     this.localConn = new Conn(0, 'connector', this.policies.get(opts.name.type), opts.name.type, this.addrs, true);
     this.localConn.peerName = opts.name;
-    if (FaultInjector.enabled(this.config)) {
-      this.injector = new FaultInjector(this.config, this.config.ms_inject_seed || randomU32(this.random) || 1);
-      if (this.log.level >= 0) this.log.write(0, `fault injection on: ms_inject_seed=${this.injector.seed}`);
-    }
+    if (FaultInjector.enabled(this.config)) this.startInjector();
   }
 
   /**
@@ -129,28 +102,21 @@ export class MessengerCore implements CoreContext {
     if (name === 'ms_dispatch_throttle_bytes') this.dispatchThrottle.max = this.config.ms_dispatch_throttle_bytes;
     if (!name.startsWith('ms_inject_')) return;
     const reseed = name === 'ms_inject_seed' && this.injector !== undefined;
-    if ((!this.injector || reseed) && FaultInjector.enabled(this.config)) {
-      this.injector = new FaultInjector(this.config, this.config.ms_inject_seed || randomU32(this.random) || 1);
-      if (this.log.level >= 0) this.log.write(0, `fault injection on: ms_inject_seed=${this.injector.seed}`);
-    }
+    if ((!this.injector || reseed) && FaultInjector.enabled(this.config)) this.startInjector();
+  }
+
+  private startInjector(): void {
+    this.injector = new FaultInjector(this.config, this.config.ms_inject_seed || randomU32(this.random) || 1);
+    if (this.log.level >= 0) this.log.write(0, `fault injection on: ms_inject_seed=${this.injector.seed}`);
   }
 
   /** Every throttle (dispatch + per-policy), for perf counters. */
   throttleList(): Throttle[] {
-    const out = [this.dispatchThrottle];
-    for (const t of this.policyThrottles.values()) for (const x of [t.messages, t.bytes]) if (x) out.push(x);
-    return out;
+    return this.throttles.list();
   }
-
   /** CoreContext: park time (ms) at a race-prone handshake point (ms_inject_internal_delays). */
   internalDelayMs(): number {
     return this.injector ? this.injector.internalDelayMs() : 0;
-  }
-
-  private injectSocketFailure(c: Conn, now: number): void {
-    if (this.log.level >= 1) this.log.write(1, `injecting socket failure on conn ${c.id}`);
-    this.closeTransport(c);
-    c.proto.onTransportClosed(new MsgrError('ERR_INJECTED', 'injected socket failure (ms_inject_socket_failures)'), now);
   }
 
   // ------------------------------------------------------------------ identity
@@ -158,7 +124,6 @@ export class MessengerCore implements CoreContext {
   myAddrs(): EntityAddr[] {
     return this.addrs;
   }
-
   /** Set our address vector (after the shell bound its listeners). Not allowed once started. */
   setMyAddrs(addrs: EntityAddr[]): void {
     if (this.state !== 'created') throw new MsgrError('ERR_ALREADY_STARTED', 'cannot bind after start');
@@ -194,12 +159,10 @@ export class MessengerCore implements CoreContext {
     this.myName = name;
     this.localConn.peerName = name;
   }
-
   nextGlobalSeq(min = 0n): bigint {
     if (min > this.globalSeq) this.globalSeq = min;
     return ++this.globalSeq;
   }
-
   policyFor(peerType: number): Policy {
     return this.policies.get(peerType);
   }
@@ -212,12 +175,10 @@ export class MessengerCore implements CoreContext {
     if (this.state === 'stopped') throw new MsgrError('ERR_STOPPED');
     this.state = 'started';
   }
-
   private requireStarted(): void {
     if (this.state === 'created') throw new MsgrError('ERR_NOT_STARTED', 'start() the messenger first');
     if (this.state === 'stopped') throw new MsgrError('ERR_STOPPED');
   }
-
   /** Mark everything down and refuse further work. The reaper still frees what is dead. */
   shutdown(now: number): void {
     this.now = now;
@@ -237,59 +198,13 @@ export class MessengerCore implements CoreContext {
     this.requireStarted();
     if (!addrs.length) throw new MsgrError('ERR_INVALID_ARG', 'empty peer address vector');
     if (addrKey(addrs) === addrKey(this.addrs)) return this.localConn.id;
-    if (!opts.anon) {
-      const ex = this.lookupConn(addrs);
-      if (ex) return ex.id;
-    }
-    const { addr: target, version } = this.pickTarget(addrs);
-    const c = this.newConn('connector', this.policyFor(peerType), peerType, addrs, !!opts.anon, version);
-    c.targetAddr = target;
-    if (opts.anon) this.anonConns.add(c);
-    else this.register(c, addrs);
-    this.counters.connects++;
-    c.proto.connect(now);
-    return c.id;
+    return this.reg.connect(this, addrs, peerType, !!opts.anon, now).id;
   }
 
-  /**
-   * Which of the peer's addresses to dial and with which protocol: msgr2 when the peer offers a
-   * v2 (or any:) address, msgr1 when it only offers v1 (or when v2 is not available to us).
-   */
+  /** Which of the peer's addresses to dial and with which protocol (src/core/protocol-registry.ts). */
   pickTarget(addrs: readonly EntityAddr[]): { addr: EntityAddr; version: 1 | 2 } {
-    const v2 = pickAddr(addrs, AddrType.MSGR2) ?? pickAddr(addrs, AddrType.ANY);
-    const v1 = pickAddr(addrs, AddrType.LEGACY);
-    const preferV1 = this.config.ms_connect_msgr1;
-    if (v1 && protocolFactories[1] && (preferV1 || !v2)) return { addr: v1, version: 1 };
-    if (v2 && protocolFactories[2] && !preferV1) return { addr: v2, version: 2 };
-    if (v2 && protocolFactories[2]) return { addr: v2, version: 2 };
-    throw new MsgrError(
-      'ERR_INVALID_ARG',
-      `no usable address in ${formatAddrVec(addrs)} (${v1 ? 'msgr1 is not available' : 'no v2/v1 address'})`,
-    );
+    return pickTarget(addrs, this.config.ms_connect_msgr1);
   }
-
-  private newConn(
-    role: 'connector' | 'acceptor',
-    policy: Policy,
-    peerType: number,
-    addrs: EntityAddr[],
-    anon: boolean,
-    version: 1 | 2 = 2,
-  ): Conn {
-    const c = new Conn(this.nextConnId++, role, policy, peerType, addrs, anon);
-    const f = protocolFactories[version];
-    if (!f) throw new MsgrError('ERR_INVALID_ARG', `msgr${version} is not available`);
-    c.proto = f(c, this);
-    this.all.set(c.id, c);
-    return c;
-  }
-
-  private register(c: Conn, addrs: readonly EntityAddr[]): void {
-    const key = addrKey(addrs);
-    this.conns.set(key, c);
-    this.registryKey.set(c, key);
-  }
-
   getConn(id: ConnId): Conn | undefined {
     return id === 0 ? this.localConn : this.all.get(id);
   }
@@ -326,7 +241,6 @@ export class MessengerCore implements CoreContext {
     const c = this.all.get(id);
     return c ? c.session.queue.bytes + c.session.sentBytes : 0;
   }
-
   /** Is the connection's send queue above its high-water marks (bytes or messages)? */
   aboveHighWater(id: ConnId): boolean {
     const c = this.all.get(id);
@@ -353,12 +267,10 @@ export class MessengerCore implements CoreContext {
     const c = this.all.get(id);
     if (c) c.proto.stop();
   }
-
   markDownAll(now: number): void {
     this.now = now;
     for (const c of [...this.all.values()]) c.proto.stop();
   }
-
   unblock(id: ConnId, now: number): void {
     this.now = now;
     this.all.get(id)?.proto.unblock(now);
@@ -369,18 +281,12 @@ export class MessengerCore implements CoreContext {
   /** A listener accepted a socket. Returns the transport id to use for it. */
   accepted(localAddr: EntityAddr | undefined, peerAddr: EntityAddr, now: number, version: 1 | 2 = 2): TransportId {
     this.now = now;
-    const tid = this.nextTid++;
+    const tid = this.transports.newTid();
     if (this.state !== 'started') {
-      this.io.push({ kind: 'close', tid });
+      this.transports.io.push({ kind: 'close', tid });
       return tid;
     }
-    const c = this.newConn('acceptor', this.policies.defaultPolicy, -1, [peerAddr], false, version);
-    c.tid = tid;
-    c.localAddr = localAddr;
-    c.socketPeerAddr = peerAddr;
-    this.byTid.set(tid, c);
-    this.accepting.add(c);
-    this.counters.accepted++;
+    const c = this.reg.accepted(this, this.policies.defaultPolicy, tid, localAddr, peerAddr, version);
     c.proto.onAccepted(now);
     return tid;
   }
@@ -391,52 +297,31 @@ export class MessengerCore implements CoreContext {
     if (!c) return;
     c.proto.onConnected(localAddr, now);
   }
-
   received(tid: TransportId, chunk: Buffer, now: number): void {
     this.now = now;
     const c = this.byTid.get(tid);
     if (!c) return;
-    if (this.injector?.socketFailure()) return this.injectSocketFailure(c, now);
+    if (this.injector?.socketFailure()) return this.transports.injectSocketFailure(c, now);
     c.proto.onBytes(chunk, now);
   }
-
   closed(tid: TransportId, err: Error | undefined, now: number): void {
     this.now = now;
-    const c = this.byTid.get(tid);
+    const c = this.transports.closed(tid);
     if (!c) return;
-    this.byTid.delete(tid);
-    c.tid = undefined;
     c.proto.onTransportClosed(err, now);
   }
-
   writable(tid: TransportId, canWrite: boolean, now: number): void {
     this.now = now;
-    const c = this.byTid.get(tid);
-    if (!c) return;
-    c.writable = canWrite;
-    if (canWrite && c.proto.wantsWrite()) this.dirty.add(c);
+    this.transports.writable(tid, canWrite);
   }
 
   tick(now: number): void {
     this.now = now;
-    if (this.delayed.size) this.releaseDelayed(now, false);
-    for (const c of this.all.values()) {
-      const d = c.proto.nextDeadline();
-      if (d !== undefined && d <= now) c.proto.onTick(now);
-    }
+    this.delayed.releaseDue(now);
+    this.reg.tick(now);
   }
-
   nextTimeout(): number | undefined {
-    let t: number | undefined;
-    for (const q of this.delayed.values()) {
-      const h = q.peek();
-      if (h && (t === undefined || h.at < t)) t = h.at;
-    }
-    for (const c of this.all.values()) {
-      const d = c.proto.nextDeadline();
-      if (d !== undefined && (t === undefined || d < t)) t = d;
-    }
-    return t;
+    return this.reg.nextDeadline(this.delayed.nextAt());
   }
 
   /** The upper layer is done with a dispatched message: give its throttle units back. */
@@ -447,20 +332,17 @@ export class MessengerCore implements CoreContext {
   // ------------------------------------------------------------------ outputs
 
   pollIo(): IoCommand | undefined {
-    return this.io.shift();
+    return this.transports.io.shift();
   }
-
   pollEvent(): MsgrEvent | undefined {
     return this.events.shift();
   }
-
   get hasEvents(): boolean {
     return this.events.size > 0;
   }
-
   /** IO commands or events are waiting (the driver should poll again). */
   get hasOutput(): boolean {
-    return this.io.size > 0 || this.events.size > 0;
+    return this.transports.io.size > 0 || this.events.size > 0;
   }
 
   /**
@@ -469,200 +351,70 @@ export class MessengerCore implements CoreContext {
    * overshoot; control frames always go), so a socket holds at most high-water + one message.
    */
   pollTransmit(room?: (tid: TransportId) => number): Transmit | undefined {
-    for (const c of this.dirty) {
-      const tid = c.tid;
-      if (tid === undefined || c.dead) {
-        this.dirty.delete(c);
-        continue;
-      }
-      if (!c.writable) continue;
-      const batch = this.config.ms_write_batch_bytes;
-      const bufs = c.proto.takeTransmit(this.now, room ? Math.min(batch, Math.max(0, room(tid))) : batch);
-      if (!c.proto.wantsWrite()) this.dirty.delete(c);
-      if (bufs && c.tid === tid) {
-        if (this.injector?.socketFailure()) {
-          this.injectSocketFailure(c, this.now);
-          continue;
-        }
-        let bytes = 0;
-        for (const b of bufs) bytes += b.length;
-        return { tid, bufs, bytes };
-      }
-    }
-    return undefined;
+    return this.transports.pollTransmit(room);
   }
 
   // ------------------------------------------------------------------ reaper
 
   /** Connections waiting for the reaper. */
   get reapable(): number {
-    return this.reapQueue.length;
+    return this.reg.reapQueue.length;
   }
-
   /**
    * The reaper (SimpleMessenger::reaper): for every dead connection, discard its queue,
    * unregister it, close its socket and free it.
    */
   reap(now: number): number {
     this.now = now;
-    let n = 0;
-    while (this.reapQueue.length) {
-      const c = this.reapQueue.shift()!;
-      const discarded = c.session.discardOutQueue().length;
-      this.unregister(c);
-      this.closeTransport(c);
-      this.dirty.delete(c);
-      this.all.delete(c.id);
-      this.counters.reaped++;
-      this.counters.discarded += discarded;
-      for (const k of Object.keys(c.stats) as (keyof Conn['stats'])[]) this.retiredStats[k] = (this.retiredStats[k] ?? 0) + c.stats[k];
-      this.events.push({ kind: 'reaped', conn: c.id, discarded });
-      n++;
-    }
-    return n;
+    return this.reg.reap();
   }
-
-  private unregister(c: Conn): void {
-    const key = this.registryKey.get(c);
-    if (key !== undefined && this.conns.get(key) === c) this.conns.delete(key);
-    this.registryKey.delete(c);
-    this.accepting.delete(c);
-    this.anonConns.delete(c);
-  }
-
   /** Counts for tests and status: registered, accepting, anonymous, live, dead-not-reaped. */
-  registrySizes(): { conns: number; accepting: number; anon: number; all: number; reapQueue: number; transports: number } {
-    return {
-      conns: this.conns.size,
-      accepting: this.accepting.size,
-      anon: this.anonConns.size,
-      all: this.all.size,
-      reapQueue: this.reapQueue.length,
-      transports: this.byTid.size,
-    };
+  registrySizes(): RegistrySizes {
+    return this.reg.sizes();
   }
 
   // ------------------------------------------------------------------ CoreContext
 
   lookupConn(addrs: readonly EntityAddr[], except?: Conn): Conn | undefined {
-    const c = this.conns.get(addrKey(addrs));
-    if (!c || c.dead || c === except) return undefined;
-    return c;
+    return this.reg.lookup(addrs, except);
   }
-
   acceptConn(c: Conn): boolean {
-    const p = c.policy;
-    if (p.server && p.lossy && !p.registerLossyClients) {
-      this.accepting.delete(c);
-      this.anonConns.add(c);
-      return true;
-    }
-    const key = addrKey(c.peerAddrs);
-    const ex = this.conns.get(key);
-    if (ex && !ex.dead && ex !== c) return false;
-    const old = this.registryKey.get(c);
-    if (old !== undefined && old !== key && this.conns.get(old) === c) this.conns.delete(old);
-    this.conns.set(key, c);
-    this.registryKey.set(c, key);
-    this.accepting.delete(c);
-    this.anonConns.delete(c);
-    return true;
+    return this.reg.accept(c);
   }
-
   openTransport(c: Conn): void {
-    if (c.tid !== undefined) this.closeTransport(c);
-    const tid = this.nextTid++;
-    c.tid = tid;
-    c.writable = true;
-    this.byTid.set(tid, c);
-    this.io.push({ kind: 'connect', tid, addr: c.targetAddr! });
+    this.transports.open(c);
   }
-
   closeTransport(c: Conn): void {
-    const tid = c.tid;
-    if (tid === undefined) return;
-    c.tid = undefined;
-    this.byTid.delete(tid);
-    this.io.push({ kind: 'close', tid });
+    this.transports.close(c);
   }
-
   moveTransport(from: Conn, to: Conn): void {
-    if (to.tid !== undefined) this.closeTransport(to);
-    const tid = from.tid;
-    from.tid = undefined;
-    if (tid === undefined) return;
-    to.tid = tid;
-    to.writable = from.writable;
-    to.localAddr = from.localAddr;
-    to.socketPeerAddr = from.socketPeerAddr;
-    this.byTid.set(tid, to);
+    this.transports.move(from, to);
   }
-
   pauseTransport(c: Conn): void {
-    if (c.tid !== undefined) this.io.push({ kind: 'pause', tid: c.tid });
+    this.transports.pause(c);
   }
-
   resumeTransport(c: Conn): void {
-    if (c.tid !== undefined) this.io.push({ kind: 'resume', tid: c.tid });
+    this.transports.resume(c);
   }
-
   markDirty(c: Conn): void {
     if (!c.dead) this.dirty.add(c);
   }
 
   emit(ev: MsgrEvent): void {
-    if (ev.kind === 'dispatch' && this.injector) {
-      const q = this.delayed.get(ev.conn);
-      const c = this.all.get(ev.conn);
-      const d = c ? this.injector.messageDelayMs(c.peerType, ev.msg.type) : 0;
-      if (q || d > 0) {
-        // keep per-connection order: a message never overtakes one held before it
-        const at = Math.max(this.now + d, q?.peekLast()?.at ?? 0);
-        if (q) q.push({ at, ev });
-        else {
-          const nq = new Deque<{ at: number; ev: MsgrEvent }>();
-          nq.push({ at, ev });
-          this.delayed.set(ev.conn, nq);
-        }
-        return;
-      }
-    }
+    if (ev.kind === 'dispatch' && this.injector && this.delayed.hold(ev, this.injector)) return;
     this.events.push(ev);
-  }
-
-  /** Hand held-back dispatches to the upper layer (all of them when `flush`). */
-  private releaseDelayed(now: number, flush: boolean, only?: ConnId): void {
-    for (const [id, q] of this.delayed) {
-      if (only !== undefined && id !== only) continue;
-      for (let h = q.peek(); h && (flush || h.at <= now); h = q.peek()) {
-        q.shift();
-        this.events.push(h.ev);
-      }
-      if (!q.size) this.delayed.delete(id);
-    }
   }
 
   stopped(c: Conn): void {
     if (c.dead) return;
-    if (this.delayed.has(c.id)) this.releaseDelayed(this.now, true, c.id);
+    this.delayed.flush(c.id);
     c.dead = true;
-    this.reapQueue.push(c);
+    this.reg.reapQueue.push(c);
   }
 
   throttlesFor(c: Conn): ThrottleSet {
-    let t = this.policyThrottles.get(c.peerType);
-    if (!t) {
-      const lim = c.policy.throttle;
-      t = {
-        messages: lim?.messages ? new Throttle(`policy-messages-${c.peerType}`, lim.messages) : undefined,
-        bytes: lim?.bytes ? new Throttle(`policy-bytes-${c.peerType}`, lim.bytes) : undefined,
-        dispatch: this.dispatchThrottle,
-      };
-      this.policyThrottles.set(c.peerType, t);
-    }
-    return t;
+    return this.throttles.forConn(c);
   }
-
   releaseThrottle(t: ThrottleToken): void {
     if (t.messages && t.set.messages) t.set.messages.put(t.messages);
     if (t.set.bytes) t.set.bytes.put(t.bytes);

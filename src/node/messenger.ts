@@ -9,6 +9,8 @@
  *
  * It drives a sans-IO MessengerCore with an Env (real TCP or the simulator): it turns socket
  * callbacks into core inputs, and core outputs into socket writes, timers and dispatcher calls.
+ * Its parts: the sockets (src/node/shell-sockets.ts), the pump and its timer (pump.ts), the
+ * handling of core events (shell-events.ts) and send-side backpressure (drain-waiters.ts).
  */
 import { EventEmitter } from 'node:events';
 import { AddrType, parseAddrVec, type EntityAddr } from '../encoding/types/entity-addr.ts';
@@ -17,7 +19,7 @@ import { MsgrError, isMsgrError, toMsgrError } from '../errors.ts';
 import type { Message } from '../messages/message.ts';
 import type { AuthClient, AuthServer } from '../core/auth/types.ts';
 import type { MsgrConfig } from '../core/config.ts';
-import type { ConnId, IoCommand, MsgrEvent, TransportId } from '../core/events.ts';
+import type { ConnId } from '../core/events.ts';
 import type { Interceptor } from '../core/interceptor.ts';
 import { NULL_LOG, type LogSink } from '../core/log.ts';
 import { MessengerCore } from '../core/messenger-core.ts';
@@ -26,14 +28,17 @@ import { randomU32 } from '../core/random.ts';
 import { PolicySet, type Policy } from '../core/session/policy.ts';
 import { bindAddrs } from './bind.ts';
 import { Connection } from './connection.ts';
-import { CongestedSock } from './congestion.ts';
 import { DispatchQueue } from './dispatch-queue.ts';
 import type { Dispatcher } from './dispatcher.ts';
-import type { Env, Listener, Sock, TimerHandle } from './env.ts';
+import { DrainWaiters } from './drain-waiters.ts';
+import type { Env, Listener } from './env.ts';
+import { Pump } from './pump.ts';
+import { ShellEvents } from './shell-events.ts';
+import { ShellSockets } from './shell-sockets.ts';
 import { nodeEnv } from './tcp-env.ts';
 import { ShellCounters, mergeFaultSections, messengerSections } from '../metrics/messenger-perf.ts';
 import { perfDump, perfSchema } from '../metrics/perf-counters.ts';
-import { connByTid, logBytes, messengerOf, publishEvent } from './log-sink.ts';
+import { messengerOf } from './log-sink.ts';
 import { setMessengerOption, type OptionChange } from './runtime-config.ts';
 
 export interface MessengerOptions {
@@ -65,23 +70,18 @@ export class Messenger extends EventEmitter {
   readonly entity: EntityName;
   readonly logicalName: string;
   private readonly listening: Listener[] = [];
-  private readonly socks = new Map<TransportId, Sock>();
+  private readonly sockets = new ShellSockets(this);
   private readonly handles = new Map<ConnId, Connection>();
   private readonly dispatchers: Dispatcher[] = [];
   private readonly dq: DispatchQueue;
-  private timer: TimerHandle | undefined;
-  private timerAt = Infinity;
-  private pumping = false;
-  private again = false;
-  private pumpScheduled = false;
-  private reapScheduled = false;
+  private readonly drainWaiters = new DrainWaiters(this);
+  private readonly pumper: Pump;
   private lifecycle: Lifecycle = 'created';
   private bound = false;
   private readonly done: Promise<void>;
   private resolveDone!: () => void;
   /** messages dropped because their connection was closed */
   dropped = 0;
-  private readonly drainWaiters = new Map<ConnId, Array<() => void>>();
   /** @internal events and times the shell counts for perfDump() */
   readonly shellCounters = new ShellCounters();
 
@@ -107,6 +107,7 @@ export class Messenger extends EventEmitter {
       ...(opts.interceptor ? { interceptor: opts.interceptor } : {}),
     });
     this.dq = new DispatchQueue(this);
+    this.pumper = new Pump(this, this.sockets, new ShellEvents(this, this.dq), this.drainWaiters);
     this.done = new Promise((r) => (this.resolveDone = r));
     messengerOf.set(this.core, this);
   }
@@ -159,7 +160,7 @@ export class Messenger extends EventEmitter {
     if (this.lifecycle !== 'created') throw new MsgrError('ERR_ALREADY_STARTED', 'bind after start');
     const want = typeof addr === 'string' ? parseAddrVec(addr, AddrType.MSGR2) : Array.isArray(addr) ? addr : [addr];
     const { listeners, addrs } = await bindAddrs(this, want, new Set(opts.avoidPorts ?? []), (sock, local, peer, la) =>
-      this.onAccept(sock, local, peer, la),
+      this.sockets.accept(sock, local, peer, la),
     );
     for (const l of this.listening.splice(0)) await l.close();
     this.listening.push(...listeners);
@@ -176,7 +177,7 @@ export class Messenger extends EventEmitter {
     for (const l of this.listening.splice(0)) await l.close();
     this.markDownAll();
     const want = this.core.myAddrs().map((a) => ({ ...a, port: 0 }));
-    const { listeners, addrs } = await bindAddrs(this, want, avoid, (s, l, p, la) => this.onAccept(s, l, p, la));
+    const { listeners, addrs } = await bindAddrs(this, want, avoid, (s, l, p, la) => this.sockets.accept(s, l, p, la));
     this.listening.push(...listeners);
     this.core.rebindAddrs(addrs, (this.core.nonce + 1000000) >>> 0);
     this.pump();
@@ -216,6 +217,10 @@ export class Messenger extends EventEmitter {
     }
     return h;
   }
+  /** @internal the connection was reaped: its handle is not needed any more */
+  forgetHandle(id: ConnId): void {
+    this.handles.delete(id);
+  }
 
   /** Every connection not yet reaped (Ceph's conns + accepting + anon). */
   connections(): Connection[] {
@@ -234,22 +239,7 @@ export class Messenger extends EventEmitter {
   }
   /** @internal resolves when the connection's queue is below its high-water marks (or it closed) */
   whenWritable(c: Connection): Promise<void> {
-    if (!this.core.aboveHighWater(c.id) || c.isClosed) return Promise.resolve();
-    return new Promise((res) => {
-      const l = this.drainWaiters.get(c.id);
-      if (l) l.push(res);
-      else this.drainWaiters.set(c.id, [res]);
-    });
-  }
-
-  private wakeDrainWaiters(): void {
-    for (const [id, ws] of this.drainWaiters) {
-      const c = this.core.getConn(id);
-      if (c && !c.dead && this.core.aboveHighWater(id)) continue;
-      this.drainWaiters.delete(id);
-      for (const w of ws) w();
-      this.emit('drain', this.handle(id));
-    }
+    return this.drainWaiters.whenWritable(c);
   }
 
   /** @internal */
@@ -285,15 +275,10 @@ export class Messenger extends EventEmitter {
     this.pump();
     this.core.reap(this.env.now());
     this.pump();
-    for (const [tid, s] of this.socks) {
-      s.destroy();
-      this.socks.delete(tid);
-    }
+    this.sockets.destroyAll();
     this.dq.clear();
-    this.wakeDrainWaiters();
-    this.timer?.cancel();
-    this.timer = undefined;
-    this.timerAt = Infinity;
+    this.drainWaiters.wake();
+    this.pumper.cancelTimer();
     this.lifecycle = 'stopped';
     this.resolveDone();
   }
@@ -325,15 +310,15 @@ export class Messenger extends EventEmitter {
 
   /** @internal per open transport: bytes written to the socket and not yet handed to the OS */
   transportBacklog(): number[] {
-    return [...this.socks.values()].map((s) => s.buffered?.() ?? 0);
+    return this.sockets.backlog();
   }
 
   /** What is still held (tests assert all zero after shutdown). */
   resources(): { sockets: number; listeners: number; timer: boolean; dispatchQueue: number } & ReturnType<MessengerCore['registrySizes']> {
     return {
-      sockets: this.socks.size,
+      sockets: this.sockets.socks.size,
       listeners: this.listening.length,
-      timer: this.timer !== undefined,
+      timer: this.pumper.timerArmed,
       dispatchQueue: this.dq.length,
       ...this.core.registrySizes(),
     };
@@ -341,192 +326,14 @@ export class Messenger extends EventEmitter {
 
   // ------------------------------------------------------------------ the pump
 
-  private onAccept(sock: Sock, local: EntityAddr | undefined, peer: EntityAddr, listenAddr: EntityAddr): void {
-    if (this.lifecycle !== 'started') {
-      sock.destroy();
-      return;
-    }
-    const tid = this.core.accepted(local, peer, this.env.now(), listenAddr.type === AddrType.LEGACY ? 1 : 2);
-    this.wire(tid, sock);
-    this.pump();
-  }
-
-  private wire(tid: TransportId, raw: Sock): void {
-    // ms_inject_network_congestion: N-1 of N writes would block (test knob, src/node/congestion.ts)
-    const cfg = this.core.config;
-    const sock = cfg.ms_inject_network_congestion > 0
-      ? new CongestedSock(raw, () => cfg.ms_inject_network_congestion, this.env, (cfg.ms_inject_seed || randomU32(this.env.random)) ^ tid)
-      : raw;
-    this.socks.set(tid, sock);
-    sock.onConnect = (local) => {
-      this.core.connected(tid, local, this.env.now());
-      this.pump();
-    };
-    sock.onData = (chunk) => {
-      const t0 = performance.now();
-      if (this.core.log.level >= 20) logBytes(this.core.log, connByTid(this.core, tid), 'read', [chunk]);
-      this.core.received(tid, chunk, this.env.now());
-      this.shellCounters.recvMs += performance.now() - t0;
-      this.pump();
-    };
-    sock.onDrain = () => {
-      this.core.writable(tid, true, this.env.now());
-      this.pump();
-    };
-    sock.onClose = (err) => {
-      this.socks.delete(tid);
-      this.core.closed(tid, err, this.env.now());
-      this.pump();
-    };
-  }
-
-  private handleIo(io: IoCommand): void {
-    switch (io.kind) {
-      case 'connect': {
-        const sock = this.env.net.connect(io.addr);
-        this.wire(io.tid, sock);
-        return;
-      }
-      case 'close': {
-        const s = this.socks.get(io.tid);
-        if (s) {
-          this.socks.delete(io.tid);
-          s.destroy();
-        }
-        return;
-      }
-      case 'pause':
-        this.socks.get(io.tid)?.pause();
-        return;
-      case 'resume':
-        this.socks.get(io.tid)?.resume();
-        return;
-    }
-  }
-
-  /** How many bytes a transport takes before its high-water mark (sizes write batches). */
-  private readonly room = (tid: TransportId): number => this.socks.get(tid)?.writeRoom?.() ?? Infinity;
-
   /** Run soon (coalesces sends made in one turn into one write). */
   schedulePump(): void {
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    if (this.pumpScheduled) return;
-    this.pumpScheduled = true;
-    this.env.defer(() => {
-      this.pumpScheduled = false;
-      this.pump();
-    });
+    this.pumper.schedule();
   }
 
   /** Drain the core: IO commands, writes, events; then re-arm the timer and the reaper. */
   pump(): void {
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    this.pumping = true;
-    const core = this.core;
-    const t0 = performance.now();
-    try {
-      do {
-        this.again = false;
-        for (let io = core.pollIo(); io; io = core.pollIo()) this.handleIo(io);
-        for (let tx = core.pollTransmit(this.room); tx; tx = core.pollTransmit(this.room)) {
-          const s = this.socks.get(tx.tid);
-          const tw = performance.now();
-          if (core.log.level >= 20) logBytes(core.log, connByTid(core, tx.tid), 'write', tx.bufs);
-          if (s && !s.write(tx.bufs)) core.writable(tx.tid, false, this.env.now());
-          this.shellCounters.sendMs += performance.now() - tw;
-        }
-        for (let ev = core.pollEvent(); ev; ev = core.pollEvent()) this.handleEvent(ev);
-      } while (this.again || core.hasOutput);
-    } finally {
-      this.pumping = false;
-      this.shellCounters.runningMs += performance.now() - t0;
-    }
-    this.armTimer();
-    if (this.drainWaiters.size) this.wakeDrainWaiters();
-    if (core.reapable && !this.reapScheduled && this.lifecycle !== 'created') {
-      this.reapScheduled = true;
-      this.env.defer(() => {
-        this.reapScheduled = false;
-        core.reap(this.env.now());
-        this.pump();
-      });
-    }
-  }
-
-  private armTimer(): void {
-    if (this.lifecycle === 'stopped') return;
-    const t = this.core.nextTimeout();
-    if (t === undefined) {
-      this.timer?.cancel();
-      this.timer = undefined;
-      this.timerAt = Infinity;
-      return;
-    }
-    if (this.timer && t >= this.timerAt) return;
-    this.timer?.cancel();
-    this.timerAt = t;
-    this.timer = this.env.setTimer(t - this.env.now(), () => {
-      this.timer = undefined;
-      this.timerAt = Infinity;
-      this.core.tick(this.env.now());
-      this.pump();
-    });
-  }
-
-  private handleEvent(ev: MsgrEvent): void {
-    if (ev.kind !== 'dispatch') {
-      this.shellCounters.onEvent(ev);
-      publishEvent(this.core, this.core.getConn(ev.conn), ev);
-    }
-    switch (ev.kind) {
-      case 'dispatch':
-        this.dq.push(ev.msg, this.handle(ev.conn), ev.throttle);
-        return;
-      case 'connect':
-        return this.callDispatchers('connect', ev.conn, (d, c) => d.handleConnect?.(c));
-      case 'accept':
-        return this.callDispatchers('accept', ev.conn, (d, c) => d.handleAccept?.(c));
-      case 'reset':
-        return this.callDispatchers('reset', ev.conn, (d, c) => d.handleReset?.(c, ev.error), ev.error);
-      case 'remote-reset':
-        return this.callDispatchers('remote-reset', ev.conn, (d, c) => d.handleRemoteReset?.(c));
-      case 'refused':
-        return this.callDispatchers('refused', ev.conn, (d, c) => d.handleRefused?.(c, ev.error, ev.final), ev.error, ev.final);
-      case 'reaped':
-        this.emit('reaped', this.handles.get(ev.conn) ?? this.handle(ev.conn), ev.discarded);
-        this.handles.delete(ev.conn);
-        return;
-      case 'fault':
-        this.emit('fault', this.handle(ev.conn), ev.error, ev.state);
-        return;
-      case 'keepalive-ack':
-        this.emit('keepalive-ack', this.handle(ev.conn), ev.stampMs);
-        return;
-      case 'acked':
-        this.emit('acked', this.handle(ev.conn), ev.count);
-        return;
-      case 'step':
-        this.emit('step', this.handle(ev.conn), ev.step);
-        return;
-    }
-  }
-
-  private callDispatchers(name: string, id: ConnId, f: (d: Dispatcher, c: Connection) => void, ...extra: unknown[]): void {
-    const c = this.handle(id);
-    for (const d of this.dispatchers) {
-      try {
-        f(d, c);
-      } catch (e) {
-        this.reportDispatchError(e, c);
-      }
-    }
-    this.emit(name, c, ...extra);
+    this.pumper.run();
   }
 
   /** @internal */
