@@ -60,7 +60,7 @@ export class DispatchQueue {
     this.delivered++;
     const lat = this.m.shellCounters.dispatchLatency;
     lat.count++;
-    lat.sumMs += performance.now() - t0;
+    lat.sumMs += this.endedAt - t0;
     if (token) this.m.core.dispatchComplete(token);
   }
 
@@ -118,31 +118,30 @@ export class DispatchQueue {
     return this.callDispatchers(it.msg, it.conn, performance.now());
   }
 
+  /** performance.now() when the last callDispatchers() returned */
+  private endedAt = 0;
+
   /** `t0`: performance.now() just before; the time spent in dispatchers is counted from it. */
   private callDispatchers(msg: Message, conn: Connection, t0: number): Promise<unknown> | undefined {
     const m = this.m;
     if (m.listenerCount('message') > 0) m.emit('message', msg, conn);
     const list = m.dispatcherList;
+    let out: Promise<unknown> | undefined;
     for (let i = 0; i < list.length; i++) {
       const d = list[i]!;
       if (!d.dispatch) continue;
       try {
         const r = d.dispatch(msg, conn);
-        if (r && typeof (r as Promise<unknown>).then === 'function') {
-          m.shellCounters.dispatchMs += performance.now() - t0;
-          return r as Promise<unknown>;
-        }
-        if (r !== false) {
-          m.shellCounters.dispatchMs += performance.now() - t0;
-          return undefined;
-        }
+        if (r && typeof (r as Promise<unknown>).then === 'function') out = r as Promise<unknown>;
+        else if (r === false) continue;
       } catch (e) {
-        m.shellCounters.dispatchMs += performance.now() - t0;
         m.reportDispatchError(e, conn);
-        return undefined;
       }
+      break;
     }
-    m.shellCounters.dispatchMs += performance.now() - t0;
-    return undefined;
+    const end = performance.now();
+    this.endedAt = end;
+    m.shellCounters.dispatchMs += end - t0;
+    return out;
   }
 }
