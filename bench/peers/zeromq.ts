@@ -14,7 +14,6 @@ async function main(): Promise<void> {
     for await (const [msg] of pull) if (m.got(msg!.length)) break;
     pull.close();
   } else if (a.role === 'send') {
-    zmq.context.blocky = false;
     const push = new zmq.Push({ sendHighWaterMark: 10000 });
     push.connect(`tcp://127.0.0.1:${a.port}`);
     for (let i = 0; i < a.count; i++) await push.send(payload);
