@@ -43,6 +43,21 @@ export class ByteQueue {
     return out;
   }
 
+  /**
+   * The chunk holding the next `n` bytes when they lie in one chunk (read them at `headOffset`,
+   * then `skip(n)`), else undefined. Lets a decoder parse in place without making a view.
+   */
+  contiguous(n: number): Buffer | undefined {
+    if (n > this._length) return undefined;
+    const first = this.chunks[this.head];
+    return first !== undefined && first.length - this.headOff >= n ? first : undefined;
+  }
+
+  /** Offset of the next unread byte in the chunk `contiguous()` returned. */
+  get headOffset(): number {
+    return this.headOff;
+  }
+
   /** Copy the next n bytes into `dst` at `at` without consuming them. */
   copyTo(dst: Uint8Array, at: number, n: number): void {
     let idx = this.head;

@@ -156,6 +156,15 @@ export class FrameDecoder {
     let plain: Buffer;
     if (rx === undefined) {
       if (q.length < PREAMBLE_LEN) return undefined;
+      const chunk = this.recording ? undefined : q.contiguous(PREAMBLE_LEN);
+      if (chunk !== undefined) {
+        // crc mode, not recording: parse in place (no view for the preamble)
+        const pre = this.parsePreamble(chunk, q.headOffset);
+        q.skip(PREAMBLE_LEN);
+        this.preRaw = EMPTY;
+        this.pre = pre;
+        return pre;
+      }
       raw = q.take(PREAMBLE_LEN);
       plain = raw;
     } else if (this.rev1) {
@@ -230,18 +239,19 @@ export class FrameDecoder {
 
   // ---------------------------------------------------------------- preamble
 
-  private parsePreamble(p: Buffer): Preamble {
-    const crc = readU32(p, 28);
-    const calc = crc32cTs(0, p, 0, 28);
+  /** The preamble at p[at..at+32). */
+  private parsePreamble(p: Buffer, at = 0): Preamble {
+    const crc = readU32(p, at + 28);
+    const calc = crc32cTs(0, p, at, at + 28);
     if (crc !== calc) {
       throw new MsgrError('ERR_FRAME_PREAMBLE_CRC', `preamble crc ${crc.toString(16)} != ${calc.toString(16)}`, { origin: 'remote' });
     }
-    const n = p[1]!;
+    const n = p[at + 1]!;
     if (n < 1 || n > MAX_SEGMENTS) throw invalid(`num_segments ${n}`);
     const lengths: number[] = new Array<number>(n);
     const alignments: number[] = new Array<number>(n);
     const max = this.maxSegmentLength;
-    for (let i = 0, o = 2; i < MAX_SEGMENTS; i++, o += 6) {
+    for (let i = 0, o = at + 2; i < MAX_SEGMENTS; i++, o += 6) {
       if (i < n) {
         const len = readU32(p, o);
         if (len > max) throw new MsgrError('ERR_FRAME_TOO_LARGE', `segment ${i} length ${len} > ${max}`, { origin: 'remote' });
@@ -252,7 +262,7 @@ export class FrameDecoder {
       }
     }
     if (n > 1 && lengths[n - 1] === 0) throw invalid('last segment empty');
-    return { tag: p[0]!, numSegments: n, lengths, alignments, flags: p[26]!, onwireLength: this.onwireLength(lengths) };
+    return { tag: p[at]!, numSegments: n, lengths, alignments, flags: p[at + 26]!, onwireLength: this.onwireLength(lengths) };
   }
 
   private onwireLength(l: readonly number[]): number {
@@ -300,8 +310,9 @@ export class FrameDecoder {
     } else segs[0] = EMPTY;
     if (n === 1) return segs;
     for (let i = 1; i < n; i++) {
-      segs[i] = body.subarray(off, off + l[i]!);
-      off += l[i]!;
+      const li = l[i]!;
+      segs[i] = li === 0 ? EMPTY : body.subarray(off, off + li);
+      off += li;
     }
     const e = off;
     for (let i = 1; i < MAX_SEGMENTS; i++) {
@@ -347,7 +358,7 @@ export class FrameDecoder {
 // ---------------------------------------------------------------- helpers
 
 function checkCrc(seg: Buffer, expected: number, i: number): void {
-  const calc = crc32c(0xffffffff, seg);
+  const calc = seg.length === 0 ? 0xffffffff : crc32c(0xffffffff, seg);
   if (calc !== expected) {
     throw new MsgrError('ERR_FRAME_SEGMENT_CRC', `segment ${i} crc ${calc.toString(16)} != ${expected.toString(16)}`, { origin: 'remote' });
   }
