@@ -10,6 +10,7 @@ interface BenchCase {
 
 const CASES: Record<string, BenchCase> = {
   transport: { summary: '(default) msgs/s, MB/s, latency: raw net, zeromq, ceph-msgr crc/secure', load: () => import('./transport.ts') },
+  core: { summary: 'ns per 64 B message in the sans-IO core alone (encode / decode, no sockets)', load: () => import('./core.ts') },
   mon: { summary: 'mon commands/s: ceph-msgr MonClient vs librados (python3-rados) on one live mon', load: () => import('./mon.ts') },
 };
 
