@@ -82,37 +82,38 @@ for (const name of CRC_CAPTURES) {
       assert.deepEqual(Buffer.concat(parts), stream);
     });
 
-    for (const recording of [true, false])
-    test(`decoder golden ${name} ${dir}${recording ? ' (recording)' : ''}: every split point and one byte at a time give the same frames`, () => {
-      const golden0 = golden(name, dir);
-      const stream = golden0.stream;
-      // not recording: same frames without raw (the preamble is parsed in place when contiguous)
-      const frames = recording ? golden0.frames : golden0.frames.map((f) => ({ tag: f.tag, segments: f.segments, preamble: f.preamble }));
-      const feed = (chunks: Buffer[]): Frame[] => {
-        const q = new ByteQueue();
-        const out: Frame[] = [];
-        let dec: FrameDecoder | undefined;
-        for (const c of chunks) {
-          q.push(c);
-          if (!dec) {
-            if (!tryDecodeBanner(q)) continue;
-            dec = new FrameDecoder({ rev1: true });
-            dec.recording = recording;
+    for (const recording of [true, false]) {
+      test(`decoder golden ${name} ${dir}${recording ? ' (recording)' : ''}: every split point and one byte at a time give the same frames`, () => {
+        const golden0 = golden(name, dir);
+        const stream = golden0.stream;
+        // not recording: same frames without raw (the preamble is parsed in place when contiguous)
+        const frames = recording ? golden0.frames : golden0.frames.map((f) => ({ tag: f.tag, segments: f.segments, preamble: f.preamble }));
+        const feed = (chunks: Buffer[]): Frame[] => {
+          const q = new ByteQueue();
+          const out: Frame[] = [];
+          let dec: FrameDecoder | undefined;
+          for (const c of chunks) {
+            q.push(c);
+            if (!dec) {
+              if (!tryDecodeBanner(q)) continue;
+              dec = new FrameDecoder({ rev1: true });
+              dec.recording = recording;
+            }
+            for (let f = dec.readFrame(q); f; f = dec.readFrame(q)) out.push(f);
           }
-          for (let f = dec.readFrame(q); f; f = dec.readFrame(q)) out.push(f);
-        }
-        assert.equal(q.length, 0);
-        return out;
-      };
-      for (let k = 0; k <= stream.length; k++) sameFrames(feed([stream.subarray(0, k), stream.subarray(k)]), frames, `split ${k}`);
-      const bytes: Buffer[] = [];
-      for (let i = 0; i < stream.length; i++) bytes.push(stream.subarray(i, i + 1));
-      sameFrames(feed(bytes), frames, 'one byte at a time');
-      // the real TCP segmentation as captured
-      const segs: Buffer[] = [];
-      for (let i = 0; i < stream.length; i += 7) segs.push(Buffer.from(stream.subarray(i, i + 7)));
-      sameFrames(feed(segs), frames, '7-byte copies');
-    });
+          assert.equal(q.length, 0);
+          return out;
+        };
+        for (let k = 0; k <= stream.length; k++) sameFrames(feed([stream.subarray(0, k), stream.subarray(k)]), frames, `split ${k}`);
+        const bytes: Buffer[] = [];
+        for (let i = 0; i < stream.length; i++) bytes.push(stream.subarray(i, i + 1));
+        sameFrames(feed(bytes), frames, 'one byte at a time');
+        // the real TCP segmentation as captured
+        const segs: Buffer[] = [];
+        for (let i = 0; i < stream.length; i += 7) segs.push(Buffer.from(stream.subarray(i, i + 7)));
+        sameFrames(feed(segs), frames, '7-byte copies');
+      });
+    }
   }
 }
 
