@@ -137,7 +137,9 @@ export class FrameEncoder {
    */
   encodeMessageTo(b: TxBatch, header: MsgHeader2, front: Buffer, middle: Buffer, data: Buffer): void {
     if (this.tx !== undefined) {
-      b.refs(this.encodeMessage(header, front, middle, data));
+      // secure: the cipher hands back new buffers; small ones (tags, short ciphertexts) are
+      // copied into the slab so a run of frames stays one buffer for the socket
+      b.appendAll(this.encodeMessage(header, front, middle, data));
       return;
     }
     const n = data.length > 0 ? 4 : middle.length > 0 ? 3 : front.length > 0 ? 2 : 1;
@@ -194,7 +196,7 @@ export class FrameEncoder {
   /** A one-segment control frame into a TxBatch (crc mode in place; secure mode appended). */
   encodeTo(b: TxBatch, tag: number, payload: Buffer): void {
     if (this.tx !== undefined || payload.length > COPY_CONTROL_MAX) {
-      b.refs(this.encode(tag, [payload]));
+      b.appendAll(this.encode(tag, [payload]));
       return;
     }
     const l = payload.length;

@@ -65,6 +65,11 @@ export class TxBatch {
     for (const b of list) this.ref(b);
   }
 
+  /** Append a gather list: small pieces copied into the slab, large ones referenced. */
+  appendAll(list: readonly Buffer[]): void {
+    for (let i = 0; i < list.length; i++) this.append(list[i]!);
+  }
+
   get empty(): boolean {
     return this.bytes === 0;
   }
