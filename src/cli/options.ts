@@ -43,6 +43,17 @@ export const COMMON_USAGE = `Common options:
 const FORMATS: readonly string[] = ['plain', 'json', 'json-pretty'];
 
 /** Parse the common options (and the command's own `flags`); loads the config. */
+/**
+ * parseCommon for a command's run(): undefined when `--help` was asked for (the usage is
+ * printed, the command returns 0), else the parsed options.
+ */
+export function parseOrHelp(args: readonly string[], io: CliIO, flags: Readonly<Record<string, boolean>>, usage: string): CommonOptions | undefined {
+  const o = parseCommon(args, io, flags);
+  if (!o.help) return o;
+  io.out(usage + '\n');
+  return undefined;
+}
+
 export function parseCommon(args: readonly string[], io: CliIO, flags: Readonly<Record<string, boolean>> = {}): CommonOptions {
   const remaining: string[] = [];
   const overrides: ArgSetting[] = [];

@@ -22,6 +22,75 @@ export interface ProtoHost {
 }
 
 /**
+ * Ceph's sequence check of an incoming message (both protocols): true = deliver it; false = an
+ * old one (seq <= in_seq), dropped with its throttle units given back. A skipped seq is counted
+ * and delivered. `ms_die_on_old_message` (when `dieOnOld`) and `ms_die_on_skipped_message` turn
+ * those into ERR_FRAME_INVALID (units given back). No closure: this runs for every message.
+ */
+export function admitIncoming(p: ProtoHost, seq: bigint, token: ThrottleToken | undefined, dieOnOld: boolean): boolean {
+  const c = p.conn;
+  const s = c.session;
+  const verdict = s.judgeIncoming(seq);
+  if (verdict === 'ok') return true;
+  if (verdict === 'old') {
+    if (token) p.ctx.releaseThrottle(token);
+    c.stats.duplicates++;
+    p.log(0, () => ` got old message ${seq} <= ${s.inSeq}, discarding`);
+    if (dieOnOld && p.ctx.config.ms_die_on_old_message) {
+      throw new MsgrError('ERR_FRAME_INVALID', `old message seq ${seq} <= in_seq ${s.inSeq}`, { origin: 'remote' });
+    }
+    return false;
+  }
+  c.stats.skipped++;
+  p.log(0, () => ` missed message? skipped from seq ${s.inSeq} to ${seq}`);
+  if (p.ctx.config.ms_die_on_skipped_message) {
+    if (token) p.ctx.releaseThrottle(token);
+    throw new MsgrError('ERR_FRAME_INVALID', `skipped seq ${s.inSeq} -> ${seq}`, { origin: 'remote' });
+  }
+  return true;
+}
+
+/** A protocol that can be parked (breakpoint or injected delay) and resumed by unblock(). */
+export interface ParkableHost extends ProtoHost {
+  /** an injected internal delay ends at this time (0 = parked until unblock()) */
+  blockedUntil: number;
+  /** the transport closed while parked (null: it did not) */
+  closedWhileBlocked: Error | undefined | null;
+  onTransportClosed(err: Error | undefined, now: number): void;
+  process(now: number): void;
+}
+
+/**
+ * ms_inject_internal_delays: at a race-prone point, maybe park for a while (Ceph sleeps the
+ * thread there). Returns true if the caller may go on now; otherwise `go` runs later.
+ */
+export function delayAt(p: ParkableHost, go: () => void): boolean {
+  const d = p.ctx.internalDelayMs();
+  if (d <= 0) return true;
+  p.log(1, () => ` injecting internal delay of ${d} ms`);
+  p.blocked = go;
+  p.blockedUntil = p.ctx.now + d;
+  return false;
+}
+
+/** Resume a parked protocol: run what was parked, then a close that came meanwhile, or the reads. */
+export function unblockAt(p: ParkableHost, now: number): void {
+  const k = p.blocked;
+  if (!k) return;
+  p.blocked = undefined;
+  p.blockedUntil = 0;
+  k();
+  const cw = p.closedWhileBlocked;
+  if (cw !== null) {
+    p.closedWhileBlocked = null;
+    p.onTransportClosed(cw, now);
+    return;
+  }
+  p.process(now);
+  p.ctx.markDirty(p.conn);
+}
+
+/**
  * Consult the interceptor at `bp`. Returns true if the caller may proceed now. FAULT runs the
  * fault path; BLOCK parks `resume` until unblock(); STALL runs `complete` (default `resume`),
  * then kills the socket and parks a fault for unblock().

@@ -10,7 +10,7 @@ import { decode, type DecodeInput } from '../../tools/decode.ts';
 import { formatDecodeResult } from '../../tools/format.ts';
 import type { CliIO, Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
-import { COMMON_USAGE, parseCommon } from '../options.ts';
+import { COMMON_USAGE, parseOrHelp, type CommonOptions } from '../options.ts';
 
 const USAGE = `usage: ceph-msgr decode FILE... [-k KEYRING] [--direction c2s|s2c] [-f plain|json|json-pretty]
 
@@ -38,7 +38,7 @@ ${COMMON_USAGE}`;
 const FLAGS = { '--direction': true } as const;
 
 /** The keyring named by -k/--keyring (or the keyring option), if one was given. */
-function keyringFromConfig(o: ReturnType<typeof parseCommon>): Keyring | undefined {
+function keyringFromConfig(o: CommonOptions): Keyring | undefined {
   if (o.config.source('keyring').source === 'default') return undefined;
   const files = o.config.get('keyring').split(/[,;\s]+/).filter(Boolean);
   for (const f of files) {
@@ -58,11 +58,8 @@ export const decodeCommand: Command = {
   summary: 'annotate every frame of Ceph sessions in a pcap/pcapng or hex file (-k KEYRING decrypts secure mode)',
   usage: USAGE,
   async run(args: string[], io: CliIO): Promise<number> {
-    const o = parseCommon(args, io, FLAGS);
-    if (o.help) {
-      io.out(USAGE + '\n');
-      return 0;
-    }
+    const o = parseOrHelp(args, io, FLAGS, USAGE);
+    if (!o) return 0;
     if (!o.positional.length) throw new UsageError('decode needs at least one FILE');
     const dir = o.flags.get('--direction');
     if (dir !== undefined && dir !== 'c2s' && dir !== 's2c') throw new UsageError(`bad --direction '${String(dir)}' (c2s or s2c)`);

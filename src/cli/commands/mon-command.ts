@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { MsgrError } from '../../errors.ts';
 import type { CliIO, Command } from '../command.ts';
 import { MonCommandFailed, UsageError } from '../errors.ts';
-import { COMMON_USAGE, parseCommon } from '../options.ts';
+import { COMMON_USAGE, parseOrHelp } from '../options.ts';
 import { opOptions, withMonClient } from '../session.ts';
 
 const USAGE = `usage: ceph-msgr mon-command [-c CONF] [-k KEYRING] [-n NAME] [--in-file FILE] [-f FMT] JSON [JSON…]
@@ -26,11 +26,8 @@ export const monCommandCommand: Command = {
   summary: 'send a JSON command to the mons and print its output',
   usage: USAGE,
   async run(args: string[], io: CliIO): Promise<number> {
-    const o = parseCommon(args, io, { '--in-file': true });
-    if (o.help) {
-      io.out(USAGE + '\n');
-      return 0;
-    }
+    const o = parseOrHelp(args, io, { '--in-file': true }, USAGE);
+    if (!o) return 0;
     if (!o.positional.length) throw new UsageError('mon-command needs a JSON command, e.g. \'{"prefix":"mon dump","format":"json"}\'');
     const cmds = o.positional.map((text) => {
       let parsed: unknown;

@@ -6,7 +6,7 @@
  */
 import type { CliIO, Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
-import { COMMON_USAGE, parseCommon } from '../options.ts';
+import { COMMON_USAGE, parseOrHelp } from '../options.ts';
 import { toMsgrConfig } from '../../config/config.ts';
 import { runPerfClient } from '../../perf/perf.ts';
 import { perfArgs } from './perf-server.ts';
@@ -51,11 +51,8 @@ export const perfClientCommand: Command = {
   summary: 'messenger perf client: IOPS, MB/s and latency against perf-server',
   usage: USAGE,
   async run(args: string[], io: CliIO): Promise<number> {
-    const o = parseCommon(args, io, FLAGS);
-    if (o.help) {
-      io.out(USAGE + '\n');
-      return 0;
-    }
+    const o = parseOrHelp(args, io, FLAGS, USAGE);
+    if (!o) return 0;
     const addr = o.flags.get('--addr');
     if (typeof addr !== 'string') throw new UsageError('perf-client needs --addr ADDR');
     const policy = String(o.flags.get('--policy') ?? 'lossless');

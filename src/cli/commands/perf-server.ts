@@ -5,7 +5,7 @@
  */
 import type { CliIO, Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
-import { COMMON_USAGE, parseCommon } from '../options.ts';
+import { COMMON_USAGE, parseOrHelp } from '../options.ts';
 import { startObservability } from '../../admin/open.ts';
 import { toMsgrConfig } from '../../config/config.ts';
 import { startPerfServer, type PerfMode } from '../../perf/perf.ts';
@@ -41,11 +41,8 @@ export const perfServerCommand: Command = {
   summary: 'messenger perf server: answer every op of perf-client',
   usage: USAGE,
   async run(args: string[], io: CliIO): Promise<number> {
-    const o = parseCommon(args, io, FLAGS);
-    if (o.help) {
-      io.out(USAGE + '\n');
-      return 0;
-    }
+    const o = parseOrHelp(args, io, FLAGS, USAGE);
+    if (!o) return 0;
     const bind = o.flags.get('--bind');
     if (typeof bind !== 'string') throw new UsageError('perf-server needs --bind ADDR');
     const { mode, protocol } = perfArgs(args, o);

@@ -18,7 +18,7 @@ import { serverAuthFromConfig } from '../../server/auth.ts';
 import { PeerServer, type PeerServerSummary } from '../../server/peer-server.ts';
 import type { CliIO, Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
-import { COMMON_USAGE, parseCommon } from '../options.ts';
+import { COMMON_USAGE, parseOrHelp } from '../options.ts';
 import { startObservability } from '../../admin/open.ts';
 import { cliLogSink } from '../session.ts';
 
@@ -138,11 +138,8 @@ export const serveCommand: Command = {
   summary: 'accept connections as a daemon (e.g. mon.b) and count what peers send',
   usage: USAGE,
   async run(args: string[], io: CliIO): Promise<number> {
-    const o = parseCommon(rewriteMsMode(args), io, FLAGS);
-    if (o.help) {
-      io.out(USAGE + '\n');
-      return 0;
-    }
+    const o = parseOrHelp(rewriteMsMode(args), io, FLAGS, USAGE);
+    if (!o) return 0;
     if (o.positional.length) throw new UsageError(`serve takes no arguments (got '${o.positional[0]}')`);
     const bindArg = o.flags.get('--bind');
     if (typeof bindArg !== 'string') throw new UsageError('serve needs --bind ADDRS');

@@ -8,7 +8,7 @@ import { MsgrError } from '../../errors.ts';
 import type { CliIO, Command } from '../command.ts';
 import { MonCommandFailed, UsageError } from '../errors.ts';
 import { renderStatus } from '../format/status.ts';
-import { COMMON_USAGE, parseCommon } from '../options.ts';
+import { COMMON_USAGE, parseOrHelp } from '../options.ts';
 import { opOptions, withMonClient } from '../session.ts';
 
 const USAGE = `usage: ceph-msgr status [-c CONF] [-k KEYRING] [-n client.admin] [--ms-mode crc|secure] [-f plain|json|json-pretty]
@@ -26,11 +26,8 @@ export const statusCommand: Command = {
   summary: "show the cluster status (like 'ceph -s')",
   usage: USAGE,
   async run(args: string[], io: CliIO): Promise<number> {
-    const o = parseCommon(args, io);
-    if (o.help) {
-      io.out(USAGE + '\n');
-      return 0;
-    }
+    const o = parseOrHelp(args, io, {}, USAGE);
+    if (!o) return 0;
     if (o.positional.length) throw new UsageError(`status takes no arguments (got '${o.positional[0]}')`);
     const format = o.format ?? 'plain';
     const op = opOptions(o.config, io);

@@ -15,7 +15,7 @@ import { MIX_STATEFUL, type OpMix } from '../../testing/synthetic.ts';
 import { STRESS_POLICIES, runStress, stressFailed, type StressPolicy, type StressProgress } from '../../testing/stress-run.ts';
 import type { CliIO, Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
-import { COMMON_USAGE, parseCommon } from '../options.ts';
+import { COMMON_USAGE, parseOrHelp } from '../options.ts';
 import { startObservability } from '../../admin/open.ts';
 import type { Messenger } from '../../node/messenger.ts';
 
@@ -138,11 +138,8 @@ export const stressCommand: Command = {
   usage: USAGE,
   async run(argv: string[], io: CliIO): Promise<number> {
     const { rest, mode: modeArg } = takeMsMode(argv);
-    const o = parseCommon(rest, io, FLAGS);
-    if (o.help) {
-      io.out(USAGE + '\n');
-      return 0;
-    }
+    const o = parseOrHelp(rest, io, FLAGS, USAGE);
+    if (!o) return 0;
     if (o.positional.length) throw new UsageError(`stress takes no arguments (got '${o.positional[0]}')`);
     const f = o.flags;
     const json = f.has('--json') || o.format === 'json' || o.format === 'json-pretty';

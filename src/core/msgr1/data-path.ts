@@ -11,6 +11,7 @@ import { MsgrError } from '../../errors.ts';
 import { MsgFlag } from '../../messages/message.ts';
 import { cephxMessageSignature } from '../auth/cephx-crypto.ts';
 import type { Breakpoint } from '../interceptor.ts';
+import { admitIncoming } from '../proto-common.ts';
 import { TRACE } from '../log.ts';
 import { encodeMsgr1Message, type Msgr1SignInput } from './header.ts';
 import { encodeMsgr1Ack, encodeMsgr1Keepalive, encodeMsgr1Keepalive2, encodeMsgr1Keepalive2Ack, type Msgr1Record, type Msgr1RecordKind } from './records.ts';
@@ -103,24 +104,7 @@ function handleMessage(p: ProtocolV1, rec: Extract<Msgr1Record, { kind: 'message
       throw new MsgrError('ERR_AUTH_SIGNATURE', `message seq ${h.seq}: signature does not match its contents${unsigned}`, { origin: 'remote' });
     }
   }
-  const verdict = s.judgeIncoming(h.seq);
-  if (verdict === 'old') {
-    release();
-    c.stats.duplicates++;
-    p.log(0, () => ` got old message ${h.seq} <= ${s.inSeq}, discarding`);
-    if (p.ctx.config.ms_die_on_old_message && hasFeature(s.features, Feature.RECONNECT_SEQ)) {
-      throw new MsgrError('ERR_FRAME_INVALID', `old message seq ${h.seq} <= in_seq ${s.inSeq}`, { origin: 'remote' });
-    }
-    return;
-  }
-  if (verdict === 'skipped') {
-    c.stats.skipped++;
-    p.log(0, () => ` missed message? skipped from seq ${s.inSeq} to ${h.seq}`);
-    if (p.ctx.config.ms_die_on_skipped_message) {
-      release();
-      throw new MsgrError('ERR_FRAME_INVALID', `skipped seq ${s.inSeq} -> ${h.seq}`, { origin: 'remote' });
-    }
-  }
+  if (s.judgeIncoming(h.seq) !== 'ok' && !admitIncoming(p, h.seq, token, hasFeature(s.features, Feature.RECONNECT_SEQ))) return;
   const msg = rec.message;
   s.accept(h.seq, c.policy.lossy);
   c.stats.msgsIn++;

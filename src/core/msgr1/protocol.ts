@@ -25,7 +25,7 @@ import type { Conn, WireProtocol } from '../conn.ts';
 import type { CoreContext } from '../context.ts';
 import type { Breakpoint } from '../interceptor.ts';
 import { TRACE } from '../log.ts';
-import { ReadThrottle, connDeadline, connTick, interceptAt, type ProtoHost, type TimerPhase } from '../proto-common.ts';
+import { ReadThrottle, connDeadline, connTick, delayAt, interceptAt, unblockAt, type ProtoHost, type TimerPhase } from '../proto-common.ts';
 import { readMsgr1ClientHello, readMsgr1ServerHello } from './banner.ts';
 import { MSGR1_MAX_AUTHORIZER_LEN, readMsgr1Connect, readMsgr1ConnectReply, type Msgr1Connect, type Msgr1ConnectReply } from './connect.ts';
 import { readMsgr1Seq } from './records.ts';
@@ -75,7 +75,8 @@ export class ProtocolV1 implements WireProtocol, ProtoHost {
   /** an injected internal delay ends at this time (0 = parked until unblock()) */
   blockedUntil = 0;
   readonly throttle: ReadThrottle;
-  private closedWhileBlocked: Error | undefined | null = null;
+  /** the transport closed while parked (null: it did not) */
+  closedWhileBlocked: Error | undefined | null = null;
 
   constructor(
     readonly conn: Conn,
@@ -129,28 +130,11 @@ export class ProtocolV1 implements WireProtocol, ProtoHost {
    * inject_delay). Returns true if the caller may go on now; otherwise `go` runs later.
    */
   delayPoint(go: () => void): boolean {
-    const d = this.ctx.internalDelayMs();
-    if (d <= 0) return true;
-    this.log(1, () => ` injecting internal delay of ${d} ms`);
-    this.blocked = go;
-    this.blockedUntil = this.ctx.now + d;
-    return false;
+    return delayAt(this, go);
   }
 
   unblock(now: number): void {
-    const k = this.blocked;
-    if (!k) return;
-    this.blocked = undefined;
-    this.blockedUntil = 0;
-    k();
-    const cw = this.closedWhileBlocked;
-    if (cw !== null) {
-      this.closedWhileBlocked = null;
-      this.onTransportClosed(cw, now);
-      return;
-    }
-    this.process(now);
-    this.ctx.markDirty(this.conn);
+    unblockAt(this, now);
   }
 
   /** Queue raw bytes (no breakpoint). */

@@ -18,7 +18,7 @@ import type { Conn, WireProtocol } from '../conn.ts';
 import type { CoreContext } from '../context.ts';
 import type { Breakpoint } from '../interceptor.ts';
 import { TRACE } from '../log.ts';
-import { ReadThrottle, connDeadline, connTick, interceptAt, type TimerPhase } from '../proto-common.ts';
+import { ReadThrottle, connDeadline, connTick, delayAt, interceptAt, unblockAt, type TimerPhase } from '../proto-common.ts';
 import { encodeBanner } from './banner.ts';
 import type { FrameDecoder } from './frame-decoder.ts';
 import type { FrameEncoder } from './frame-encoder.ts';
@@ -82,7 +82,8 @@ export class ProtocolV2 implements WireProtocol {
   readonly throttle: ReadThrottle;
   lastKeepaliveSent = 0;
   /** the transport closed while blocked */
-  private closedWhileBlocked: Error | undefined | null = null;
+  /** the transport closed while parked (null: it did not) */
+  closedWhileBlocked: Error | undefined | null = null;
 
   constructor(
     readonly conn: Conn,
@@ -142,28 +143,11 @@ export class ProtocolV2 implements WireProtocol {
    * thread there). Returns true if the caller may go on now; otherwise `go` runs later.
    */
   delayPoint(go: () => void): boolean {
-    const d = this.ctx.internalDelayMs();
-    if (d <= 0) return true;
-    this.log(1, () => ` injecting internal delay of ${d} ms`);
-    this.blocked = go;
-    this.blockedUntil = this.ctx.now + d;
-    return false;
+    return delayAt(this, go);
   }
 
   unblock(now: number): void {
-    const k = this.blocked;
-    if (!k) return;
-    this.blocked = undefined;
-    this.blockedUntil = 0;
-    k();
-    const cw = this.closedWhileBlocked;
-    if (cw !== null) {
-      this.closedWhileBlocked = null;
-      this.onTransportClosed(cw, now);
-      return;
-    }
-    this.process(now);
-    this.ctx.markDirty(this.conn);
+    unblockAt(this, now);
   }
 
   // ------------------------------------------------------------------ sending

@@ -7,6 +7,7 @@ import { Buffer } from 'node:buffer';
 import { MsgrError } from '../../errors.ts';
 import { Message } from '../../messages/message.ts';
 import type { Frame, Preamble } from './frame-decoder.ts';
+import { admitIncoming } from '../proto-common.ts';
 import { decodeHeader2 } from './header2.ts';
 import { Tag } from './tags.ts';
 import type { ProtocolV2 } from './protocol.ts';
@@ -31,24 +32,8 @@ export function handleMessage(p: ProtocolV2, frame: Frame, now: number): void {
   const token = p.throttle.takeHeld();
   const c = p.conn;
   const s = c.session;
-  const verdict = s.judgeIncoming(h.seq);
-  if (verdict === 'old') {
-    if (token) p.ctx.releaseThrottle(token);
-    c.stats.duplicates++;
-    p.log(0, () => ` got old message ${h.seq} <= ${s.inSeq}, discarding`);
-    if (p.ctx.config.ms_die_on_old_message) {
-      throw new MsgrError('ERR_FRAME_INVALID', `old message seq ${h.seq} <= in_seq ${s.inSeq}`, { origin: 'remote' });
-    }
-    return;
-  }
-  if (verdict === 'skipped') {
-    c.stats.skipped++;
-    p.log(0, () => ` missed message? skipped from seq ${s.inSeq} to ${h.seq}`);
-    if (p.ctx.config.ms_die_on_skipped_message) {
-      if (token) p.ctx.releaseThrottle(token);
-      throw new MsgrError('ERR_FRAME_INVALID', `skipped seq ${s.inSeq} -> ${h.seq}`, { origin: 'remote' });
-    }
-  }
+  // in order (the usual case) needs no more; anything else goes through Ceph's checks
+  if (s.judgeIncoming(h.seq) !== 'ok' && !admitIncoming(p, h.seq, token, true)) return;
   const msg = new Message({
     type: h.type,
     priority: h.priority,

@@ -92,11 +92,11 @@ export interface SecureOptions {
   startNonce?: Buffer;
 }
 
-/** Transmit side: hands out AES-128-GCM ciphers, one per GCM operation, in nonce order. */
-export class SecureTx {
+/** One direction's key and nonce sequence (shared by the transmit and receive sides). */
+abstract class GcmSide {
   readonly rev1: boolean;
-  private readonly key: KeyObject;
-  private readonly seq: NonceSeq;
+  protected readonly key: KeyObject;
+  protected readonly seq: NonceSeq;
 
   constructor(key: Buffer, initialNonce: Buffer, opts: SecureOptions) {
     if (key.length !== GCM_KEY_LEN) throw new MsgrError('ERR_INVALID_ARG', `AES-128-GCM key must be ${GCM_KEY_LEN} bytes`);
@@ -109,6 +109,10 @@ export class SecureTx {
   get nextNonce(): Buffer {
     return this.seq.peek();
   }
+}
+
+/** Transmit side: hands out AES-128-GCM ciphers, one per GCM operation, in nonce order. */
+export class SecureTx extends GcmSide {
 
   /** Start one GCM operation (consumes a nonce). Throws ERR_NONCE_EXHAUSTED. */
   begin(): CipherGCM {
@@ -160,21 +164,7 @@ export class SecureTx {
 }
 
 /** Receive side: hands out AES-128-GCM deciphers, one per GCM operation, in nonce order. */
-export class SecureRx {
-  readonly rev1: boolean;
-  private readonly key: KeyObject;
-  private readonly seq: NonceSeq;
-
-  constructor(key: Buffer, initialNonce: Buffer, opts: SecureOptions) {
-    if (key.length !== GCM_KEY_LEN) throw new MsgrError('ERR_INVALID_ARG', `AES-128-GCM key must be ${GCM_KEY_LEN} bytes`);
-    this.rev1 = opts.rev1;
-    this.key = createSecretKey(Buffer.from(key));
-    this.seq = new NonceSeq(initialNonce, opts.rev1, opts.startNonce);
-  }
-
-  get nextNonce(): Buffer {
-    return this.seq.peek();
-  }
+export class SecureRx extends GcmSide {
 
   /** Start one GCM operation (consumes a nonce). Throws ERR_NONCE_EXHAUSTED. */
   begin(): DecipherGCM {
