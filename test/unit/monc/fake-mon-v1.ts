@@ -23,7 +23,7 @@ import { MMonMapCodec, type MonMap } from '../../../src/messages/mon-map.ts';
 import { MsgType } from '../../../src/messages/msg-types.ts';
 import type { Connection } from '../../../src/node/connection.ts';
 import { Messenger } from '../../../src/node/messenger.ts';
-import { FSID, freePort } from './fake-mon.ts';
+import { FSID, fakeMonMap, freePort } from './fake-mon.ts';
 
 export { FSID };
 
@@ -80,23 +80,7 @@ export class FakeV1Mon {
 
   monmap(): MonMap {
     const mons = this.o.monmap?.() ?? new Map([[this.name, this.addrs]]);
-    return {
-      fsid: FSID,
-      epoch: 1,
-      lastChanged: { sec: 1700000000, nsec: 0 },
-      created: { sec: 1700000000, nsec: 0 },
-      persistentFeatures: 0n,
-      optionalFeatures: 0n,
-      mons: new Map([...mons].map(([n, a]) => [n, { name: n, publicAddrs: a, priority: 0, weight: 0, crushLoc: new Map() }])),
-      ranks: [...mons.keys()],
-      minMonRelease: 16,
-      removedRanks: [],
-      electionStrategy: 1,
-      disallowedLeaders: [],
-      stretchModeEnabled: false,
-      tiebreakerMon: '',
-      stretchMarkedDownMons: [],
-    };
+    return fakeMonMap(mons);
   }
 
   /** (Re)start listening on `port` (or the previous one, or a fresh one). */

@@ -24,6 +24,27 @@ import { Messenger } from '../../../src/node/messenger.ts';
 
 export const FSID = '7b1d2c3e-4f50-4a6b-8c9d-0e1f2a3b4c5d';
 
+/** A one-epoch Pacific monmap naming `mons` (name -> addresses), as the fake mons serve it. */
+export function fakeMonMap(mons: ReadonlyMap<string, EntityAddr[]>, fsid: string = FSID): MonMap {
+  return {
+    fsid,
+    epoch: 1,
+    lastChanged: { sec: 1700000000, nsec: 0 },
+    created: { sec: 1700000000, nsec: 0 },
+    persistentFeatures: 0n,
+    optionalFeatures: 0n,
+    mons: new Map([...mons].map(([n, a]) => [n, { name: n, publicAddrs: a, priority: 0, weight: 0, crushLoc: new Map() }])),
+    ranks: [...mons.keys()],
+    minMonRelease: 16,
+    removedRanks: [],
+    electionStrategy: 1,
+    disallowedLeaders: [],
+    stretchModeEnabled: false,
+    tiebreakerMon: '',
+    stretchMarkedDownMons: [],
+  };
+}
+
 /** a reply; 'drop' = never answer; 'hold' = never answer and keep the dispatch queue (and its throttle) busy until release() */
 export type CommandReply = { r: number; rs: string; data?: Buffer } | 'drop' | 'hold';
 
@@ -82,23 +103,7 @@ export class FakeMon {
 
   monmap(): MonMap {
     const mons = this.o.monmap?.() ?? new Map([[this.name, this.addrs]]);
-    return {
-      fsid: this.o.fsid ?? FSID,
-      epoch: 1,
-      lastChanged: { sec: 1700000000, nsec: 0 },
-      created: { sec: 1700000000, nsec: 0 },
-      persistentFeatures: 0n,
-      optionalFeatures: 0n,
-      mons: new Map([...mons].map(([n, a]) => [n, { name: n, publicAddrs: a, priority: 0, weight: 0, crushLoc: new Map() }])),
-      ranks: [...mons.keys()],
-      minMonRelease: 16,
-      removedRanks: [],
-      electionStrategy: 1,
-      disallowedLeaders: [],
-      stretchModeEnabled: false,
-      tiebreakerMon: '',
-      stretchMarkedDownMons: [],
-    };
+    return fakeMonMap(mons, this.o.fsid ?? FSID);
   }
 
   /** (Re)start listening, on `port` (or the previous one, or a fresh one). */
