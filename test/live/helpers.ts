@@ -203,9 +203,46 @@ export const BAD_LINE = new RegExp(
   'i',
 );
 
-/** The offending lines of a mon log (see BAD_LINE). */
+/** The peer a mon log line is about: the address after `>>`, `-->` or `<== name`. */
+const PEER_ADDR = /(?:>>|-->|<==\s+\S+)\s+(\[?v[12]:[^\s\]]+\]?)/;
+/** The thread id of a mon log line (the second field). */
+const threadOf = (l: string): string | undefined => /^\S+\s+([0-9a-f]+)\s/.exec(l)?.[1];
+
+/**
+ * Peers that are Ceph's own `ceph` CLI: the python CLI opens every session with
+ * `get_command_descriptions`, which ceph-msgr never sends to a mon. mon-up.sh probes a
+ * (re)starting mon with `ceph health`, and while the mon is still starting that CLI can send
+ * its first command before it has the monmap, i.e. with the zero fsid ("wrong fsid"): Ceph's
+ * behaviour, not ours.
+ */
+export function cephCliPeers(text: string): Set<string> {
+  const peers = new Set<string>();
+  for (const m of text.matchAll(/<==\s+\S+\s+(\S+)\s+\d+ ==== mon_command\(\{"prefix": "get_command_descriptions"/g)) peers.add(m[1]!);
+  return peers;
+}
+
+/**
+ * The offending lines of a mon log (see BAD_LINE) caused by anyone but the `ceph` CLI (see
+ * cephCliPeers). A line naming no peer (the mon's "handle_command on fsid … != …") belongs to
+ * the peer of the next line of the same thread (the reply it sends).
+ */
 export function badLogLines(text: string): string[] {
-  return text.split('\n').filter((l) => BAD_LINE.test(l));
+  const lines = text.split('\n');
+  const cli = cephCliPeers(text);
+  const peerAt = (i: number): string | undefined => {
+    const own = PEER_ADDR.exec(lines[i]!)?.[1];
+    if (own !== undefined) return own;
+    const t = threadOf(lines[i]!);
+    for (let j = i + 1; j < Math.min(lines.length, i + 20); j++) {
+      if (threadOf(lines[j]!) === t) return PEER_ADDR.exec(lines[j]!)?.[1];
+    }
+    return undefined;
+  };
+  return lines.filter((l, i) => {
+    if (!BAD_LINE.test(l)) return false;
+    const peer = peerAt(i);
+    return peer === undefined || !cli.has(peer);
+  });
 }
 
 export function readLog(mon: Mon): string {
