@@ -203,8 +203,16 @@ export const BAD_LINE = new RegExp(
   'i',
 );
 
-/** The peer a mon log line is about: the address after `>>`, `-->` or `<== name`. */
-const PEER_ADDR = /(?:>>|-->|<==\s+\S+)\s+(\[?v[12]:[^\s\]]+\]?)/;
+/**
+ * The peer a mon log line is about: what follows `>>`, `-->` or `<== name` ('' when the mon
+ * does not know it yet), without its v1:/v2: prefix; undefined when the line names no peer.
+ */
+function peerOf(l: string): string | undefined {
+  const m = /(?:>>|-->|<==\s+\S+)\s+(\S*)/.exec(l);
+  if (m === null) return undefined;
+  const a = m[1]!;
+  return a.startsWith('conn(') ? '' : a.replace(/^\[?v[12]:/, '').replace(/\]$/, '');
+}
 /** The thread id of a mon log line (the second field). */
 const threadOf = (l: string): string | undefined => /^\S+\s+([0-9a-f]+)\s/.exec(l)?.[1];
 
@@ -217,24 +225,28 @@ const threadOf = (l: string): string | undefined => /^\S+\s+([0-9a-f]+)\s/.exec(
  */
 export function cephCliPeers(text: string): Set<string> {
   const peers = new Set<string>();
-  for (const m of text.matchAll(/<==\s+\S+\s+(\S+)\s+\d+ ==== mon_command\(\{"prefix": "get_command_descriptions"/g)) peers.add(m[1]!);
+  for (const l of text.split('\n')) {
+    if (!/<== .* ==== mon_command\(\{"prefix": "get_command_descriptions"/.test(l)) continue;
+    const p = peerOf(l);
+    if (p) peers.add(p);
+  }
   return peers;
 }
 
 /**
  * The offending lines of a mon log (see BAD_LINE) caused by anyone but the `ceph` CLI (see
- * cephCliPeers). A line naming no peer (the mon's "handle_command on fsid … != …") belongs to
- * the peer of the next line of the same thread (the reply it sends).
+ * cephCliPeers). The mon's "handle_command on fsid … != …" names no peer: it belongs to the peer
+ * of the next line of the same thread (the reply it sends). Other lines naming no peer count.
  */
 export function badLogLines(text: string): string[] {
   const lines = text.split('\n');
   const cli = cephCliPeers(text);
   const peerAt = (i: number): string | undefined => {
-    const own = PEER_ADDR.exec(lines[i]!)?.[1];
-    if (own !== undefined) return own;
+    const own = peerOf(lines[i]!);
+    if (own !== undefined || !/handle_command on fsid/.test(lines[i]!)) return own;
     const t = threadOf(lines[i]!);
     for (let j = i + 1; j < Math.min(lines.length, i + 20); j++) {
-      if (threadOf(lines[j]!) === t) return PEER_ADDR.exec(lines[j]!)?.[1];
+      if (threadOf(lines[j]!) === t) return peerOf(lines[j]!);
     }
     return undefined;
   };

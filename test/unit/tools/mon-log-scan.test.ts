@@ -21,7 +21,7 @@ const US = 'v1:127.0.0.1:0/2222222222';
 
 test('a wrong fsid from the ceph CLI (it asked get_command_descriptions) is not ours', () => {
   const log = [rx(CLI, 'get_command_descriptions'), ...wrongFsid(CLI, 'get_command_descriptions')].join('\n');
-  assert.deepEqual([...cephCliPeers(log)], [CLI]);
+  assert.deepEqual([...cephCliPeers(log)], ['127.0.0.1:0/1505857384']);
   assert.deepEqual(badLogLines(log), []);
 });
 
@@ -39,4 +39,17 @@ test('decode failures of our connections stay flagged next to CLI sessions', () 
     `${T} 7f7e5d7fa6c0  0 bad crc in front 1 != exp 2 from v2:127.0.0.1:0/99`,
   ].join('\n');
   assert.equal(badLogLines(log).length, 2);
+});
+
+test('a complaint about a peer the mon has no address for yet is flagged even next to a CLI line', () => {
+  const log = [
+    rx(CLI, 'get_command_descriptions'),
+    `${T} 7f7e5d7fa6c0  1 --2- [v2:127.0.0.1:52449/0,v1:127.0.0.1:53231/0] >>  conn(0x7f308c0057e0 0x7f308c005be0 unknown :-1 s=HELLO_ACCEPTING pgs=0 cs=0 l=0 rev1=1 rx=0 tx=0).handle_read_frame_preamble_main bad preamble crc calculated=2166914375 expected=1515870810`,
+    `${T} 7f7e5d7fa6c0  1 --2- [v2:127.0.0.1:52449/0,v1:127.0.0.1:53231/0] >> 127.0.0.1:0/1711076603 conn(0x7f308c004e20 0x7f308c005220 crc :-1 s=THROTTLE_DONE pgs=1 cs=0 l=1 rev1=1 rx=0 tx=0).handle_message decode message failed`,
+    ...wrongFsid(CLI, 'get_command_descriptions'),
+  ].join('\n');
+  const bad = badLogLines(log);
+  assert.equal(bad.length, 2);
+  assert.match(bad[0]!, /bad preamble crc/);
+  assert.match(bad[1]!, /decode message failed/);
 });
