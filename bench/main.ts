@@ -11,6 +11,7 @@ interface BenchCase {
 const CASES: Record<string, BenchCase> = {
   transport: { summary: '(default) msgs/s, MB/s, latency: raw net, zeromq, ceph-msgr crc/secure', load: () => import('./transport.ts') },
   core: { summary: 'ns per 64 B message in the sans-IO core alone (encode / decode, no sockets)', load: () => import('./core.ts') },
+  gcm: { summary: 'ns per AES-128-GCM operation by size: node:crypto vs SmallGcm (secure mode)', load: () => import('./gcm.ts') },
   mon: { summary: 'mon commands/s: ceph-msgr MonClient vs librados (python3-rados) on one live mon', load: () => import('./mon.ts') },
 };
 

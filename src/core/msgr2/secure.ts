@@ -17,12 +17,18 @@ import { Buffer } from 'node:buffer';
 import { createCipheriv, createDecipheriv, createSecretKey } from 'node:crypto';
 import type { CipherGCM, DecipherGCM, KeyObject } from 'node:crypto';
 import { MsgrError } from '../../errors.ts';
+import { SmallGcm } from './gcm-small.ts';
 
 export const GCM_KEY_LEN = 16;
 export const GCM_NONCE_LEN = 12;
 export const GCM_TAG_LEN = 16;
 /** Plaintext parts shorter than this are joined with their neighbours before encryption. */
 const JOIN_MAX = 2048;
+/**
+ * Operations on at most this many plaintext bytes run in SmallGcm (JS GHASH, native AES-ECB)
+ * instead of a new node:crypto cipher: below it SmallGcm is faster (`npm run bench -- gcm`).
+ */
+export const SMALL_GCM_MAX = 320;
 /** Bytes of connection_secret that are used (key + two nonces). */
 export const CONNECTION_SECRET_MIN = GCM_KEY_LEN + 2 * GCM_NONCE_LEN;
 
@@ -90,6 +96,10 @@ export interface SecureOptions {
    * operations had happened already), e.g. to exercise nonce exhaustion.
    */
   startNonce?: Buffer;
+  /** The small-operation engine for this key, shared by both directions (one table per key). */
+  small?: SmallGcm;
+  /** Operations up to this many plaintext bytes use `small` (default SMALL_GCM_MAX; 0: never). */
+  smallMax?: number;
 }
 
 /** One direction's key and nonce sequence (shared by the transmit and receive sides). */
@@ -97,12 +107,16 @@ abstract class GcmSide {
   readonly rev1: boolean;
   protected readonly key: KeyObject;
   protected readonly seq: NonceSeq;
+  protected readonly small: SmallGcm;
+  protected readonly smallMax: number;
 
   constructor(key: Buffer, initialNonce: Buffer, opts: SecureOptions) {
     if (key.length !== GCM_KEY_LEN) throw new MsgrError('ERR_INVALID_ARG', `AES-128-GCM key must be ${GCM_KEY_LEN} bytes`);
     this.rev1 = opts.rev1;
     this.key = createSecretKey(Buffer.from(key));
     this.seq = new NonceSeq(initialNonce, opts.rev1, opts.startNonce);
+    this.small = opts.small ?? new SmallGcm(key);
+    this.smallMax = opts.smallMax ?? SMALL_GCM_MAX;
   }
 
   /** The nonce the next GCM operation will use. */
@@ -131,6 +145,12 @@ export class SecureTx extends GcmSide {
       this.seal1(parts[0]!, out);
       return;
     }
+    let total = 0;
+    for (let i = 0; i < parts.length; i++) total += parts[i]!.length;
+    if (total <= this.smallMax) {
+      this.seal1(joinRun(parts, 0, parts.length, total), out);
+      return;
+    }
     const c = this.begin();
     // runs of small parts [from, i) are joined; no closure here (this runs for every frame)
     let from = -1;
@@ -156,6 +176,11 @@ export class SecureTx extends GcmSide {
 
   /** One whole GCM operation over a single plaintext buffer. */
   seal1(plain: Buffer, out: Buffer[]): void {
+    if (plain.length <= this.smallMax) {
+      out.push(this.small.seal(this.seq.next(), plain));
+      this.seq.advance();
+      return;
+    }
     const c = this.begin();
     if (plain.length > 0) out.push(c.update(plain));
     c.final();
@@ -179,8 +204,14 @@ export class SecureRx extends GcmSide {
    */
   open(ct: Buffer): Buffer {
     if (ct.length < GCM_TAG_LEN) throw new MsgrError('ERR_FRAME_INVALID', 'ciphertext shorter than the GCM tag', { origin: 'remote' });
-    const d = this.begin();
     const n = ct.length - GCM_TAG_LEN;
+    if (n <= this.smallMax) {
+      const pt = this.small.open(this.seq.next(), ct);
+      this.seq.advance();
+      if (pt === undefined) throw new MsgrError('ERR_FRAME_AUTH_TAG', 'secure mode: AES-GCM authentication failed', { origin: 'remote' });
+      return pt;
+    }
+    const d = this.begin();
     d.setAuthTag(ct.subarray(n));
     const pt = n > 0 ? d.update(ct.subarray(0, n)) : Buffer.alloc(0);
     finishDecipher(d);
@@ -213,9 +244,10 @@ export function createSecureHandlers(
   const c2s = connectionSecret.subarray(28, 40);
   const txNonce = opts.isServer ? s2c : c2s;
   const rxNonce = opts.isServer ? c2s : s2c;
+  const small = new SmallGcm(key);
   return {
-    tx: new SecureTx(key, txNonce, { rev1: opts.rev1 }),
-    rx: new SecureRx(key, rxNonce, { rev1: opts.rev1 }),
+    tx: new SecureTx(key, txNonce, { rev1: opts.rev1, small }),
+    rx: new SecureRx(key, rxNonce, { rev1: opts.rev1, small }),
   };
 }
 
