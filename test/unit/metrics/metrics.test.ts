@@ -17,13 +17,16 @@ import { prometheusText, promName, type PerfSection } from '../../../src/metrics
 const promtool = spawnSync('promtool', ['--version'], { encoding: 'utf8' }).status === 0;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Short reconnect backoffs: injected faults must not make a test wait out Ceph's 15 s maximum. */
+const FAST_BACKOFF = { ms_initial_backoff: 0.01, ms_max_backoff: 0.05 };
+
 async function pair(serverPolicy = Policy.stateless_server(), clientPolicy = Policy.lossy_client()) {
   const server = Messenger.create({ name: 'osd.0', logicalName: 'cluster' });
   server.setDefaultPolicy(serverPolicy);
   server.addDispatcher({ dispatch: (m, c) => void c.send(new Message({ type: 2, data: m.data })) });
   const addrs = await server.bind('v2:127.0.0.1:0');
   await server.start();
-  const client = Messenger.create({ name: 'client.admin', logicalName: 'client' });
+  const client = Messenger.create({ name: 'client.admin', logicalName: 'client', config: FAST_BACKOFF });
   client.setDefaultPolicy(clientPolicy);
   let got = 0;
   const waiters: Array<[number, () => void]> = [];
@@ -99,7 +102,7 @@ test('faults are counted by code; ms_inject_socket_failures switched on at runti
   try {
     await p.exchange(5);
     assert.equal((p.client.perfDump()['msgr-client'] as Record<string, number>).msgr_faults, 0);
-    const ch = p.client.setConfig('ms-inject-socket-failures', 5);
+    const ch = p.client.setConfig('ms-inject-socket-failures', 10);
     assert.equal(ch.observed, 'live');
     assert.ok(p.client.core.injector, 'the injector was built on the change');
     const now = (): Record<string, number> => p.client.perfDump()['msgr-client'] as Record<string, number>;
