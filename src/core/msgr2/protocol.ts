@@ -18,20 +18,21 @@ import type { Conn, WireProtocol } from '../conn.ts';
 import type { CoreContext } from '../context.ts';
 import type { Breakpoint } from '../interceptor.ts';
 import { TRACE } from '../log.ts';
-import { ReadThrottle, connDeadline, connTick, delayAt, interceptAt, unblockAt, type TimerPhase } from '../proto-common.ts';
+import { ReadThrottle, delayAt, interceptAt, unblockAt } from '../proto-common.ts';
 import { encodeBanner } from './banner.ts';
 import type { FrameDecoder } from './frame-decoder.ts';
 import type { FrameEncoder } from './frame-encoder.ts';
 import type { MsgHeader2 } from './header2.ts';
 import { TxBatch } from './tx-batch.ts';
 import { tagName } from './tags.ts';
-import { type V2State, isAcceptingState, isConnectingState } from './states.ts';
+import type { V2State } from './states.ts';
 import { startClientBanner } from './connector.ts';
 import { freshAuth, type AuthMeta } from './auth-meta.ts';
 import { readLoop } from './read-loop.ts';
 import { handleAck } from './ready-rx.ts';
 import { encodeMessage, takeTransmit } from './ready-tx.ts';
 import { fault } from './fault.ts';
+import { nextDeadline, onTick } from './timers.ts';
 
 export { sigEquals, type AuthMeta } from './auth-meta.ts';
 
@@ -283,7 +284,6 @@ export class ProtocolV2 implements WireProtocol {
 
   // ------------------------------------------------------------------ READY: messages
 
-
   private onThrottleWake(): void {
     if (this.state !== 'READY') return;
     this.ctx.resumeTransport(this.conn);
@@ -293,7 +293,6 @@ export class ProtocolV2 implements WireProtocol {
   releaseHeld(): void {
     this.throttle.release();
   }
-
 
   handleAck(seq: bigint): void {
     handleAck(this, seq);
@@ -312,8 +311,6 @@ export class ProtocolV2 implements WireProtocol {
   takeTransmit(now: number, maxBytes: number): Buffer[] | undefined {
     return takeTransmit(this, now, maxBytes);
   }
-
-
 
   encodeMessage(m: Message, ackSeq: bigint): Buffer[] {
     return encodeMessage(this, m, ackSeq);
@@ -335,13 +332,6 @@ export class ProtocolV2 implements WireProtocol {
 
   // ------------------------------------------------------------------ timers
 
-  /** Which timers apply now (shared with msgr1: proto-common.ts). */
-  private timerPhase(): TimerPhase {
-    if (this.state === 'START_CONNECT' && this.wakeAt > 0) return 'backoff';
-    if (isConnectingState(this.state) || isAcceptingState(this.state)) return 'handshake';
-    return this.state === 'READY' ? 'ready' : 'none';
-  }
-
   /** Our own read throttle holds reads back (timers: the silence is ours, not the peer's). */
   get readsPaused(): boolean {
     return this.throttle.waiting;
@@ -352,26 +342,11 @@ export class ProtocolV2 implements WireProtocol {
   }
 
   nextDeadline(): number | undefined {
-    if (this.blocked) return this.blockedUntil || undefined;
-    return connDeadline(this.timerPhase(), this.conn, this.ctx.config, this);
+    return nextDeadline(this);
   }
 
   onTick(now: number): void {
-    if (this.blocked) {
-      if (this.blockedUntil && now >= this.blockedUntil) this.unblock(now);
-      return;
-    }
-    const a = connTick(this.timerPhase(), this.conn, this.ctx.config, this, now, this.state);
-    if (!a) return;
-    if (a.kind === 'wake') this.connect(now);
-    else if (a.kind === 'fault') {
-      this.log(1, () => ` ${a.why}, fault`);
-      this.fault(a.error, now);
-    } else {
-      this.conn.session.keepalivePending = true;
-      this.lastKeepaliveSent = now;
-      this.ctx.markDirty(this.conn);
-    }
+    onTick(this, now);
   }
 
   // ------------------------------------------------------------------ lifecycle
