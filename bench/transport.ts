@@ -71,7 +71,10 @@ async function waitFor(next: () => Promise<Record<string, unknown>>, key: string
   for (;;) {
     const left = deadline - Date.now();
     if (left <= 0) throw new Error(`timeout waiting for ${key}`);
-    const v = await Promise.race([next(), new Promise<undefined>((r) => setTimeout(() => r(undefined), left))]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const v = await Promise.race([next(), new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), left)))]);
+    // a pending timer would keep the benchmark alive for up to 2 minutes after its last case
+    clearTimeout(timer);
     if (!v) throw new Error(`timeout waiting for ${key}`);
     if (key in v) return v;
   }
