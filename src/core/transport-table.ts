@@ -102,6 +102,7 @@ export class TransportTable {
 
   /** The next batch of bytes to write (see MessengerCore.pollTransmit). */
   pollTransmit(room: ((tid: TransportId) => number) | undefined): Transmit | undefined {
+    if (this.dirty.size === 0) return undefined; // (no iterator for nothing: this runs after every input)
     const core = this.core;
     for (const c of this.dirty) {
       const tid = c.tid;

@@ -5,6 +5,9 @@
 import type { Message } from '../../messages/message.ts';
 import { Deque } from './deque.ts';
 
+/** Distinct priorities whose (possibly empty) FIFOs are kept before empty ones are forgotten. */
+const KEEP_EMPTY = 16;
+
 export class OutQueue {
   /** priorities present, sorted descending */
   private prios: number[] = [];
@@ -23,14 +26,25 @@ export class OutQueue {
     return this._count === 0;
   }
 
+  /**
+   * The FIFO of `prio`, listed in `prios` (which holds exactly the non-empty priorities). Empty
+   * FIFOs are kept for reuse — a connection that sends one message at a time would otherwise
+   * allocate and drop a FIFO per message — while at most KEEP_EMPTY priorities have one.
+   */
   private fifo(prio: number): Deque<Message> {
     let f = this.fifos.get(prio);
     if (!f) {
       f = new Deque<Message>();
       this.fifos.set(prio, f);
-      let i = 0;
-      while (i < this.prios.length && this.prios[i]! > prio) i++;
-      this.prios.splice(i, 0, prio);
+    }
+    if (f.size === 0) {
+      const ps = this.prios;
+      if (ps.length === 0) ps.push(prio);
+      else {
+        let i = 0;
+        while (i < ps.length && ps[i]! > prio) i++;
+        ps.splice(i, 0, prio);
+      }
     }
     return f;
   }
@@ -94,9 +108,14 @@ export class OutQueue {
     return out;
   }
 
+  /** `p`'s FIFO became empty: no longer listed; the FIFO is kept unless KEEP_EMPTY are. */
   private dropPrio(p: number): void {
-    this.fifos.delete(p);
-    const i = this.prios.indexOf(p);
-    if (i >= 0) this.prios.splice(i, 1);
+    const ps = this.prios;
+    if (ps.length === 1 && ps[0] === p) ps.pop();
+    else {
+      const i = ps.indexOf(p);
+      if (i >= 0) ps.splice(i, 1);
+    }
+    if (this.fifos.size > KEEP_EMPTY) this.fifos.delete(p);
   }
 }
