@@ -280,3 +280,36 @@ export function connTick(phase: TimerPhase, c: Conn, cfg: MsgrConfig, t: TimerSt
   if (now >= d.keepalive) return { kind: 'keepalive' };
   return undefined;
 }
+
+/** A protocol with timers: parked-able, reconnecting, keeping alive (both msgr1 and msgr2). */
+export interface TimedHost extends ProtoHost, TimerState {
+  blockedUntil: number;
+  readonly stateName: string;
+  unblock(now: number): void;
+  connect(now: number): void;
+}
+
+/** The next deadline of `p` in `phase` (a parked protocol: only the end of its delay). */
+export function hostDeadline(p: TimedHost, phase: TimerPhase): number | undefined {
+  if (p.blocked) return p.blockedUntil || undefined;
+  return connDeadline(phase, p.conn, p.ctx.config, p);
+}
+
+/** A timer fired: end an injected delay, reconnect after the backoff, fault on a timeout, or keep alive. */
+export function hostTick(p: TimedHost, phase: TimerPhase, now: number): void {
+  if (p.blocked) {
+    if (p.blockedUntil && now >= p.blockedUntil) p.unblock(now);
+    return;
+  }
+  const a = connTick(phase, p.conn, p.ctx.config, p, now, p.stateName);
+  if (!a) return;
+  if (a.kind === 'wake') p.connect(now);
+  else if (a.kind === 'fault') {
+    p.log(1, () => ` ${a.why}, fault`);
+    p.fault(a.error, now);
+  } else {
+    p.conn.session.keepalivePending = true;
+    p.lastKeepaliveSent = now;
+    p.ctx.markDirty(p.conn);
+  }
+}

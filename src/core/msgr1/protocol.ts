@@ -25,7 +25,7 @@ import type { Conn, WireProtocol } from '../conn.ts';
 import type { CoreContext } from '../context.ts';
 import type { Breakpoint } from '../interceptor.ts';
 import { TRACE } from '../log.ts';
-import { ReadThrottle, connDeadline, connTick, delayAt, interceptAt, unblockAt, type ProtoHost, type TimerPhase } from '../proto-common.ts';
+import { ReadThrottle, delayAt, hostDeadline, hostTick, interceptAt, unblockAt, type ProtoHost, type TimerPhase } from '../proto-common.ts';
 import { readMsgr1ClientHello, readMsgr1ServerHello } from './banner.ts';
 import { MSGR1_MAX_AUTHORIZER_LEN, readMsgr1Connect, readMsgr1ConnectReply, type Msgr1Connect, type Msgr1ConnectReply } from './connect.ts';
 import { readMsgr1Seq } from './records.ts';
@@ -330,26 +330,11 @@ export class ProtocolV1 implements WireProtocol, ProtoHost {
   }
 
   nextDeadline(): number | undefined {
-    if (this.blocked) return this.blockedUntil || undefined;
-    return connDeadline(this.phase(), this.conn, this.ctx.config, this);
+    return hostDeadline(this, this.phase());
   }
 
   onTick(now: number): void {
-    if (this.blocked) {
-      if (this.blockedUntil && now >= this.blockedUntil) this.unblock(now);
-      return;
-    }
-    const a = connTick(this.phase(), this.conn, this.ctx.config, this, now, this.state);
-    if (!a) return;
-    if (a.kind === 'wake') this.connect(now);
-    else if (a.kind === 'fault') {
-      this.log(1, () => ` ${a.why}, fault`);
-      this.fault(a.error, now);
-    } else {
-      this.conn.session.keepalivePending = true;
-      this.lastKeepaliveSent = now;
-      this.ctx.markDirty(this.conn);
-    }
+    hostTick(this, this.phase(), now);
   }
 
   // ------------------------------------------------------------------ lifecycle

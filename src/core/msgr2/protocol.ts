@@ -18,7 +18,7 @@ import type { Conn, WireProtocol } from '../conn.ts';
 import type { CoreContext } from '../context.ts';
 import type { Breakpoint } from '../interceptor.ts';
 import { TRACE } from '../log.ts';
-import { ReadThrottle, delayAt, interceptAt, unblockAt } from '../proto-common.ts';
+import { ReadThrottle, delayAt, hostDeadline, hostTick, interceptAt, unblockAt } from '../proto-common.ts';
 import { encodeBanner } from './banner.ts';
 import type { FrameDecoder } from './frame-decoder.ts';
 import type { FrameEncoder } from './frame-encoder.ts';
@@ -32,7 +32,7 @@ import { readLoop } from './read-loop.ts';
 import { handleAck } from './ready-rx.ts';
 import { encodeMessage, takeTransmit } from './ready-tx.ts';
 import { fault } from './fault.ts';
-import { nextDeadline, onTick } from './timers.ts';
+import { timerPhase } from './timers.ts';
 
 export { sigEquals, type AuthMeta } from './auth-meta.ts';
 
@@ -342,11 +342,11 @@ export class ProtocolV2 implements WireProtocol {
   }
 
   nextDeadline(): number | undefined {
-    return nextDeadline(this);
+    return hostDeadline(this, timerPhase(this));
   }
 
   onTick(now: number): void {
-    onTick(this, now);
+    hostTick(this, timerPhase(this), now);
   }
 
   // ------------------------------------------------------------------ lifecycle
