@@ -153,38 +153,18 @@ export class SmallGcm {
       let z1 = 0;
       let z2 = 0;
       let z3 = 0;
-      let j = 0;
-      for (let base = 0; base < 512; base += 64) {
-        j = base + ((y0 >>> 26) & 0x3c);
+      // 32 nibbles, most significant first: eight from each of the four words
+      let w = y0;
+      for (let base = 0; base < 2048; base += 64) {
+        if (base === 512) w = y1;
+        else if (base === 1024) w = y2;
+        else if (base === 1536) w = y3;
+        const j = base + ((w >>> 26) & 0x3c);
         z0 ^= t[j]!;
         z1 ^= t[j + 1]!;
         z2 ^= t[j + 2]!;
         z3 ^= t[j + 3]!;
-        y0 <<= 4;
-      }
-      for (let base = 512; base < 1024; base += 64) {
-        j = base + ((y1 >>> 26) & 0x3c);
-        z0 ^= t[j]!;
-        z1 ^= t[j + 1]!;
-        z2 ^= t[j + 2]!;
-        z3 ^= t[j + 3]!;
-        y1 <<= 4;
-      }
-      for (let base = 1024; base < 1536; base += 64) {
-        j = base + ((y2 >>> 26) & 0x3c);
-        z0 ^= t[j]!;
-        z1 ^= t[j + 1]!;
-        z2 ^= t[j + 2]!;
-        z3 ^= t[j + 3]!;
-        y2 <<= 4;
-      }
-      for (let base = 1536; base < 2048; base += 64) {
-        j = base + ((y3 >>> 26) & 0x3c);
-        z0 ^= t[j]!;
-        z1 ^= t[j + 1]!;
-        z2 ^= t[j + 2]!;
-        z3 ^= t[j + 3]!;
-        y3 <<= 4;
+        w <<= 4;
       }
       y0 = z0;
       y1 = z1;
