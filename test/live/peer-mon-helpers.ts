@@ -86,13 +86,16 @@ export interface PeerMonOptions {
   extra?: string[];
 }
 
-/** peer-mon-up.sh DIR … (always with mon probe timeout = 0.25). */
+/** peer-mon-up.sh DIR … (always with mon probe timeout = 0.25 and ms max backoff = 0.5). */
 export async function peerMonUp(dir: string, o: PeerMonOptions): Promise<PeerMon> {
   requireCeph();
   hookExit();
   mons.add(dir);
   const args = [dir, '--auth', o.auth, '--peer', o.peer, '--b-port', String(o.bPort), '--a-v2', 'auto', '--a-v1', 'auto', '--debug-ms', String(o.debugMs ?? 1)];
-  for (const e of ['mon probe timeout = 0.25', ...(o.extra ?? [])]) args.push('--extra', e);
+  // ms max backoff: mon.a's reconnect backoff doubles from 0.2 s after each failed handshake; an
+  // unlucky streak of our injected failures (seen once in a full run: 5 in a row) would otherwise
+  // leave it silent for the rest of the probe window. Capped, it keeps retrying every 0.5 s.
+  for (const e of ['mon probe timeout = 0.25', 'ms max backoff = 0.5', ...(o.extra ?? [])]) args.push('--extra', e);
   const r = await run(join(SHARED_CEPH, 'peer-mon-up.sh'), args);
   if (r.code !== 0) throw new Error(`peer-mon-up.sh ${dir} failed (${r.code}):\n${r.err}`);
   const kv = new Map(r.out.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
